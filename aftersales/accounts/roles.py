@@ -1,0 +1,107 @@
+"""Role predicates. Every access rule is built from these, in the selectors of each app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+BACK_OFFICE = {
+    Role.AGENT,
+    Role.TECHNICIAN,
+    Role.STATION_MANAGER,
+    Role.SERVICE_DIRECTOR,
+    Role.SUPERVISOR,
+    Role.QUALITY_ENGINEER,
+    Role.PARTS_KEEPER,
+    Role.FINANCE,
+    Role.HR,
+    Role.ADMIN,
+}
+# Roles that see every order of the company (not limited to an outlet or to their own jobs).
+COMPANY_WIDE = {
+    Role.AGENT,
+    Role.SERVICE_DIRECTOR,
+    Role.SUPERVISOR,
+    Role.QUALITY_ENGINEER,
+    Role.FINANCE,
+    Role.ADMIN,
+}
+
+
+def has_role(user: Any, *roles: str) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role in roles))
+
+
+def is_admin(user: Any) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role == Role.ADMIN))
+
+
+def is_customer(user: Any) -> bool:
+    return bool(
+        user and user.is_authenticated and not user.is_superuser and user.role == Role.CUSTOMER
+    )
+
+
+def is_technician(user: Any) -> bool:
+    return bool(
+        user and user.is_authenticated and not user.is_superuser and user.role == Role.TECHNICIAN
+    )
+
+
+def is_station_manager(user: Any) -> bool:
+    return bool(
+        user
+        and user.is_authenticated
+        and not user.is_superuser
+        and user.role == Role.STATION_MANAGER
+    )
+
+
+def sees_company_wide(user: Any) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role in COMPANY_WIDE))
+
+
+def can_take_intake(user: Any) -> bool:
+    return has_role(user, Role.AGENT, Role.STATION_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN)
+
+
+def can_dispatch(user: Any) -> bool:
+    return has_role(user, Role.STATION_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN)
+
+
+def can_edit_master_data(user: Any) -> bool:
+    return has_role(user, Role.ADMIN, Role.SERVICE_DIRECTOR)
+
+
+def sees_personal_data(user: Any) -> bool:
+    """PIPL: who may see full mobile numbers and addresses (others see 138****5678)."""
+    return has_role(
+        user,
+        Role.AGENT,
+        Role.TECHNICIAN,
+        Role.STATION_MANAGER,
+        Role.SERVICE_DIRECTOR,
+        Role.ADMIN,
+        Role.CUSTOMER,
+    )
+
+
+def menu_for(user: Any) -> list[dict[str, str]]:
+    items: list[tuple[Any, str, bool]] = [
+        (_("工单"), "service:order_list", not is_customer(user)),
+        (_("热线登记"), "service:intake", can_take_intake(user)),
+        (_("派工台"), "service:dispatch_board", can_dispatch(user)),
+        (_("我的任务"), "service:my_jobs", is_technician(user)),
+        (
+            _("回访"),
+            "supervision:callback_list",
+            has_role(user, Role.SUPERVISOR, Role.SERVICE_DIRECTOR, Role.ADMIN),
+        ),
+        (_("我的设备与报修"), "portal:home", is_customer(user)),
+        (_("后台管理"), "admin:index", user.is_staff),
+    ]
+    return [{"label": str(label), "url": reverse(name)} for label, name, ok in items if ok]

@@ -1,0 +1,18 @@
+"""REST API v1: one router for every app's viewsets."""
+
+from rest_framework.routers import DefaultRouter
+
+from aftersales.customers.api import CustomerViewSet
+from aftersales.network.api import OutletViewSet, StaffViewSet
+from aftersales.products.api import ProductModelViewSet, UnitViewSet
+from aftersales.service.api import WorkOrderViewSet
+
+router = DefaultRouter()
+router.register("work-orders", WorkOrderViewSet, basename="work-order")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("product-models", ProductModelViewSet, basename="product-model")
+router.register("units", UnitViewSet, basename="unit")
+router.register("outlets", OutletViewSet, basename="outlet")
+router.register("staff", StaffViewSet, basename="staff")
+
+urlpatterns = [*router.urls]

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from aftersales.accounts import roles
+from aftersales.core.masking import mask_phone
+
+from .models import Channel, OrderType, Status, WorkOrder, WorkOrderTransition
+
+
+class WorkOrderListSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    unit_serial = serializers.CharField(source="unit.serial", default=None, read_only=True)
+    outlet_name = serializers.CharField(source="outlet.name", default=None, read_only=True)
+    contact_mobile = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "id",
+            "number",
+            "order_type",
+            "status",
+            "status_display",
+            "channel",
+            "unit_serial",
+            "serial_text",
+            "reporter_name",
+            "contact_mobile",
+            "fault_grade",
+            "warranty_decision",
+            "warranty_reason",
+            "outlet_name",
+            "received_at",
+            "response_due",
+            "arrival_due",
+            "resolution_due",
+            "duplicate_of",
+        ]
+
+    def get_contact_mobile(self, obj: WorkOrder) -> str:
+        user = self.context["request"].user
+        return (
+            obj.contact_mobile if roles.sees_personal_data(user) else mask_phone(obj.contact_mobile)
+        )
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.__str__", default=None, read_only=True)
+
+    class Meta:
+        model = WorkOrderTransition
+        fields = ["action", "from_status", "to_status", "actor", "reason", "data", "at"]
+
+
+class WorkOrderDetailSerializer(WorkOrderListSerializer):
+    transitions = TransitionSerializer(many=True, read_only=True)
+    technicians = serializers.SerializerMethodField()
+    leader = serializers.IntegerField(source="leader_id", read_only=True)
+
+    class Meta(WorkOrderListSerializer.Meta):
+        fields = [
+            *WorkOrderListSerializer.Meta.fields,
+            "fault_description",
+            "fault_date",
+            "site_address",
+            "distance_km",
+            "visit_count",
+            "reopen_count",
+            "responded_at",
+            "first_arrived_at",
+            "resolved_at",
+            "closed_at",
+            "technicians",
+            "leader",
+            "transitions",
+        ]
+
+    def get_technicians(self, obj: WorkOrder) -> list[int]:
+        return [s.pk for s in obj.technicians.all()]
+
+
+class IntakeSerializer(serializers.Serializer):
+    reporter_name = serializers.CharField(max_length=60)
+    contact_mobile = serializers.CharField(max_length=30)
+    fault_description = serializers.CharField(max_length=4000)
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    order_type = serializers.ChoiceField(choices=OrderType.choices, default=OrderType.REPAIR)
+    serial = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    unregistered_serial = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, default=""
+    )
+    product_model_code = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+    fault_code = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    fault_grade = serializers.ChoiceField(choices=["A", "B", "C", ""], required=False, default="")
+    fault_date = serializers.DateField(required=False, allow_null=True, default=None)
+    site_region_code = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, default=""
+    )
+    site_address = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    latitude = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=-90, max_value=90
+    )
+    longitude = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=-180, max_value=180
+    )
+    exclusion_suspected = serializers.BooleanField(required=False, default=False)
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    action = serializers.CharField(max_length=20)
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    technicians = serializers.ListField(child=serializers.IntegerField(), required=False)
+    leader = serializers.IntegerField(required=False)
+    override_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    listen = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    look = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    inspect = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    handle = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    items = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    customer_signer = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    promised_at = serializers.DateTimeField(required=False)
+
+
+STATUS_CHOICES = Status.choices

@@ -1,0 +1,15 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+
+
+@login_required
+def order_list(request):
+    return HttpResponse("orders")
+
+
+intake = dispatch_board = my_jobs = order_list
+
+
+@login_required
+def order_detail(request, pk):
+    return HttpResponse("order")

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupervisionConfig(AppConfig):
+    name = "aftersales.supervision"
+    label = "supervision"
+    verbose_name = _("售后监督")
+
+    def ready(self) -> None:
+        from aftersales.service.hooks import on_order_closed
+
+        from .services import callback_create_for_order
+
+        on_order_closed.register(callback_create_for_order)
