@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("orders/", include("aftersales.service.urls")),
+    path("field/", include("aftersales.service.urls_field")),
     path("supervision/", include("aftersales.supervision.urls")),
     path("p/", include("aftersales.portal.urls")),
     path("api/v1/", include("aftersales.api_urls")),

@@ -95,7 +95,7 @@ def menu_for(user: Any) -> list[dict[str, str]]:
         (_("工单"), "service:order_list", not is_customer(user)),
         (_("热线登记"), "service:intake", can_take_intake(user)),
         (_("派工台"), "service:dispatch_board", can_dispatch(user)),
-        (_("我的任务"), "service:my_jobs", is_technician(user)),
+        (_("我的任务"), "field:my_jobs", is_technician(user)),
         (
             _("回访"),
             "supervision:callback_list",

@@ -14,7 +14,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if roles.is_customer(user):
         return redirect("portal:home")
     if roles.is_technician(user):
-        return redirect("service:my_jobs")
+        return redirect("field:my_jobs")
     if roles.can_dispatch(user):
         return redirect("service:dispatch_board")
     if roles.has_role(user, roles.Role.SUPERVISOR):

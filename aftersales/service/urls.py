@@ -7,6 +7,5 @@ urlpatterns = [
     path("", views.order_list, name="order_list"),
     path("intake/", views.intake, name="intake"),
     path("dispatch/", views.dispatch_board, name="dispatch_board"),
-    path("mine/", views.my_jobs, name="my_jobs"),
     path("<int:pk>/", views.order_detail, name="order_detail"),
 ]

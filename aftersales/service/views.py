@@ -7,7 +7,7 @@ def order_list(request):
     return HttpResponse("orders")
 
 
-intake = dispatch_board = my_jobs = order_list
+intake = dispatch_board = order_list
 
 
 @login_required
