@@ -16,3 +16,13 @@ router.register("outlets", OutletViewSet, basename="outlet")
 router.register("staff", StaffViewSet, basename="staff")
 
 urlpatterns = [*router.urls]
+
+# Master-data import (owned by core.api_imports).
+from django.urls import path  # noqa: E402
+
+from aftersales.core.api_imports import ImportTemplateView, ImportView  # noqa: E402
+
+urlpatterns += [
+    path("imports/<slug:kind>/", ImportView.as_view(), name="import"),
+    path("imports/<slug:kind>/template/", ImportTemplateView.as_view(), name="import-template"),
+]

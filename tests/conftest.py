@@ -100,3 +100,30 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _postgres_marker_needs_postgres(request):
+    """A `postgres` test run on another database would prove nothing (SQLite has no row locks):
+    fail loudly instead of letting it pass or skip. Select such tests with `-m postgres` or
+    exclude them with `-m "not postgres"`."""
+    if request.node.get_closest_marker("postgres") is None:
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.fail(
+            f"this test is marked `postgres` but the database is {connection.vendor}: run it with "
+            "DATABASE_URL=postgres://… or deselect it with -m 'not postgres'",
+            pytrace=False,
+        )
+
+
+def api_client_for(user):
+    """A DRF test client logged in as `user` (force_login: django-axes needs a request)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_login(user)
+    return client

@@ -5,23 +5,51 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from rest_framework import status
+from django.utils.translation import gettext as _
+from rest_framework import serializers, status
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ServiceError
 
 
+def _flatten(errors: Any) -> str:
+    if isinstance(errors, dict):
+        return "；".join(_flatten(v) for v in errors.values())
+    if isinstance(errors, list | tuple):
+        return "；".join(_flatten(v) for v in errors)
+    return str(errors)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every refusal has one shape: `detail` (a sentence for people), `code`, and for bad input
+    `errors` mapping each field to its message — whether the serializer or a service refused."""
     if isinstance(exc, ServiceError):
         body: dict[str, Any] = {"detail": str(exc.message), "code": exc.code}
         if exc.field:
             body["field"] = exc.field
         if exc.details:
             body.update(exc.details)
+        if exc.field and "errors" not in body:
+            body["errors"] = {exc.field: str(exc.message)}
         return Response(body, status=exc.status)
+    if isinstance(exc, serializers.ValidationError):
+        detail = exc.detail
+        if isinstance(detail, dict):
+            errors = {str(k): _flatten(v) for k, v in detail.items()}
+        else:
+            errors = {api_settings.NON_FIELD_ERRORS_KEY: _flatten(detail)}
+        return Response(
+            {
+                "detail": _("提交的数据有误，请按提示修改后重新提交"),
+                "code": "invalid",
+                "errors": errors,
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     return drf_exception_handler(exc, context)
 
 

@@ -75,7 +75,7 @@ def parse_address(text: str) -> ParsedAddress:
     row = frame.iloc[0]
     code = row.get("adcode")
     detail = row.get("地址") or ""
-    region = Region.objects.filter(code=str(code)).first() if code else None
+    region = Region.objects.filter(code=str(code).ljust(12, "0")).first() if code else None
     ambiguous = region is None or not row.get("市") or not row.get("省")
     return ParsedAddress(region, str(detail), bool(ambiguous))
 

@@ -190,7 +190,10 @@ def outbox_deliver_due(*, now: Any = None, limit: int = 200) -> int:
             if message is None:
                 continue  # another worker has it
             try:
-                _send(message)
+                # A savepoint: a backend that fails on the database (the recording SMS backend,
+                # a gateway logging table) must not abort the transaction that records the try.
+                with transaction.atomic():
+                    _send(message)
             except Exception as exc:  # noqa: BLE001 — any gateway error means "retry later"
                 message.attempts += 1
                 message.last_error = str(exc)[:2000]

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from aftersales.accounts import roles
 from aftersales.core.masking import mask_phone
+from aftersales.products.models import FaultGrade
 
 from .models import Channel, OrderType, Status, WorkOrder, WorkOrderTransition
 
@@ -94,7 +95,9 @@ class IntakeSerializer(serializers.Serializer):
         max_length=40, required=False, allow_blank=True, default=""
     )
     fault_code = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    fault_grade = serializers.ChoiceField(choices=["A", "B", "C", ""], required=False, default="")
+    fault_grade = serializers.ChoiceField(
+        choices=FaultGrade.choices, required=False, allow_blank=True, default=""
+    )
     fault_date = serializers.DateField(required=False, allow_null=True, default=None)
     site_region_code = serializers.CharField(
         max_length=12, required=False, allow_blank=True, default=""

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -28,7 +29,7 @@ from aftersales.core.errors import (
 )
 from aftersales.core.numbering import next_number
 from aftersales.customers.models import Region
-from aftersales.network.models import Staff
+from aftersales.network.models import Outlet, Staff
 from aftersales.network.selectors import outlet_covering, staff_for_user
 from aftersales.notifications.models import Channel as MsgChannel
 from aftersales.notifications.services import outbox_enqueue
@@ -53,25 +54,35 @@ from .models import (
     WorkOrder,
     WorkOrderTransition,
 )
-from .sla import compute_deadlines, pick_policy, site_distance
+from .sla import compute_deadlines, pick_policy, site_distance, sla_record_late
 
-MOBILE_RE = re.compile(r"^(?:\+?86[- ]?)?1[3-9]\d{9}$")
-LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
+# ASCII digits only: Python's \d also matches Arabic-Indic and other scripts' digits, which no
+# SMS gateway dials. Full-width digits typed with a Chinese IME are folded by NFKC first.
+MOBILE_RE = re.compile(r"^(?:\+?86)?1[3-9][0-9]{9}$", re.ASCII)
+LANDLINE_RE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}(?:-[0-9]{1,6})?$", re.ASCII)
 
 
 def normalise_phone(value: str) -> str:
-    phone = re.sub(r"[\s()]", "", value or "")
-    if MOBILE_RE.match(phone):
-        return phone[-11:]
+    """A mobile number as 11 digits (138-1234-5678, +86 138 1234 5678 and full-width digits are
+    accepted), or a landline with its area code; anything else is refused with an example."""
+    phone = re.sub(r"[\s()]", "", unicodedata.normalize("NFKC", value or ""))
+    mobile = re.sub(r"(?<=[0-9])-(?=[0-9])", "", phone)
+    if MOBILE_RE.match(mobile):
+        return mobile[-11:]
     if LANDLINE_RE.match(phone):
         return phone
     raise ValidationFailed(
         _(
-            "电话号码“%(value)s”格式不正确：请填写 11 位手机号（如 13812345678）或带区号的固定电话（如 010-12345678）"
+            "电话号码“%(value)s”格式不正确：请填写 11 位手机号（如 13812345678）"
+            "或带区号的固定电话（如 010-12345678）"
         )
         % {"value": value},
         field="contact_mobile",
     )
+
+
+def is_mobile(phone: str) -> bool:
+    return bool(MOBILE_RE.match(phone or ""))
 
 
 # --- attachments ----------------------------------------------------------------------------
@@ -176,16 +187,17 @@ class _IdempotencyRace(Exception):
 
 
 def work_order_intake(
-    *, actor: Any, data: IntakeData, idempotency_key: str = ""
+    *, actor: Any, data: IntakeData, idempotency_key: str = "", now: datetime | None = None
 ) -> tuple[WorkOrder, bool]:
     """Register a service request as a work order in state `received`. Returns (order, created);
-    a retry with the same Idempotency-Key returns the first order (created False)."""
+    a retry with the same Idempotency-Key returns the first order (created False). `now` is the
+    receipt time (default: this moment; jobs and tests pass their own)."""
     if idempotency_key and getattr(actor, "pk", None):
         existing = _idempotent_replay(actor, idempotency_key, data)
         if existing is not None:
             return existing, False
     try:
-        return _intake(actor=actor, data=data, idempotency_key=idempotency_key), True
+        return _intake(actor=actor, data=data, idempotency_key=idempotency_key, now=now), True
     except _IdempotencyRace:
         # A concurrent request with the same key committed first: answer with its order.
         existing = _idempotent_replay(actor, idempotency_key, data)
@@ -205,7 +217,7 @@ def _idempotent_replay(actor: Any, key: str, data: IntakeData) -> WorkOrder | No
     return record.order
 
 
-def _validate_intake(data: IntakeData) -> dict[str, Any]:
+def _validate_intake(data: IntakeData, *, today: date) -> dict[str, Any]:
     errors: dict[str, str] = {}
     resolved: dict[str, Any] = {}
     if not (data.reporter_name or "").strip():
@@ -222,6 +234,8 @@ def _validate_intake(data: IntakeData) -> dict[str, Any]:
         errors["order_type"] = _("未知的工单类型“%(value)s”") % {"value": data.order_type}
     if data.fault_grade and data.fault_grade not in FaultGrade.values:
         errors["fault_grade"] = _("故障等级只能是 A、B 或 C")
+    if data.fault_date is not None and data.fault_date > today:
+        errors["fault_date"] = _("故障日期 %(date)s 晚于今天，请核对") % {"date": data.fault_date}
     unit = None
     model = None
     if data.serial:
@@ -285,12 +299,15 @@ def _validate_intake(data: IntakeData) -> dict[str, Any]:
     return resolved
 
 
-def _intake(*, actor: Any, data: IntakeData, idempotency_key: str) -> WorkOrder:
-    v = _validate_intake(data)
+def _intake(
+    *, actor: Any, data: IntakeData, idempotency_key: str, now: datetime | None
+) -> WorkOrder:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    v = _validate_intake(data, today=today)
     unit: Unit | None = v["unit"]
     model: ProductModel | None = v["model"]
-    now = timezone.now()
-    fault_date = data.fault_date or timezone.localdate(now)
+    fault_date = data.fault_date or today
     grade = data.fault_grade or (v["fault_code"].default_grade if v["fault_code"] else FaultGrade.C)
     policy_w = model.warranty_policy if model else None
     warranty = decide_warranty(
@@ -344,7 +361,7 @@ def _intake(*, actor: Any, data: IntakeData, idempotency_key: str) -> WorkOrder:
                     .first()
                 )
             order = WorkOrder(
-                number=next_number("WO"),
+                number=next_number("WO", year=today.year),
                 order_type=data.order_type,
                 channel=data.channel,
                 status=Status.RECEIVED,
@@ -386,13 +403,14 @@ def _intake(*, actor: Any, data: IntakeData, idempotency_key: str) -> WorkOrder:
                 data={"channel": data.channel},
             )
             _store_attachments(order, v["files"], actor)
-            outbox_enqueue(
-                template_code="order_received",
-                channel=MsgChannel.SMS,
-                cause=f"work_order:{order.pk}",
-                to=order.contact_mobile,
-                params={"number": order.number, "deadline": _fmt(order.response_due)},
-            )
+            if is_mobile(order.contact_mobile):  # a landline cannot receive the SMS
+                outbox_enqueue(
+                    template_code="order_received",
+                    channel=MsgChannel.SMS,
+                    cause=f"work_order:{order.pk}",
+                    to=order.contact_mobile,
+                    params={"number": order.number, "deadline": _fmt(order.response_due)},
+                )
             if idempotency_key and order.created_by is not None:
                 try:
                     with transaction.atomic():
@@ -559,6 +577,8 @@ def work_order_transition(
         if target is not None:
             locked.status = target
         locked.save()
+        if action in ("respond", "arrive", "resolve", "resolve_remote"):
+            sla_record_late(order=locked, now=now)
         WorkOrderTransition.objects.create(
             order=locked,
             action=action,
@@ -628,6 +648,13 @@ def _apply(
     return {}
 
 
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _staff_list(ids: Any) -> list[Staff]:
     if not ids:
         raise ValidationFailed(_("请选择至少一名服务工程师"), field="technicians")
@@ -649,7 +676,10 @@ def _assign(order: WorkOrder, actor: Any, now: datetime, data: dict, reason: str
     from .selectors import suggest_technicians
 
     if order.outlet_id is None and data.get("outlet"):
-        order.outlet_id = int(data["outlet"])
+        outlet = Outlet.objects.filter(pk=_int_or_none(data["outlet"]), is_active=True).first()
+        if outlet is None:
+            raise ValidationFailed(_("所选服务网点不存在或已停用"), field="outlet")
+        order.outlet = outlet
     if order.outlet_id is None:
         raise ValidationFailed(_("工单尚无负责网点：请先确认现场地区"), field="outlet")
     staff = _staff_list(data.get("technicians"))
@@ -657,14 +687,20 @@ def _assign(order: WorkOrder, actor: Any, now: datetime, data: dict, reason: str
     if problems:
         raise ValidationFailed("；".join(problems), field="technicians")
     leader_id = data.get("leader")
-    leader = next((s for s in staff if leader_id is not None and s.pk == int(leader_id)), None)
-    if leader is None:
-        if len(staff) > 1:
-            raise ValidationFailed(_("两人及以上的班组须指定组长"), field="leader")
+    leader = None
+    if leader_id is not None:
+        leader = next((s for s in staff if s.pk == _int_or_none(leader_id)), None)
+        if leader is None:
+            raise ValidationFailed(_("组长须是所选服务工程师之一"), field="leader")
+    elif len(staff) > 1:
+        raise ValidationFailed(_("两人及以上的班组须指定组长"), field="leader")
+    else:
         leader = staff[0]
     override = (data.get("override_reason") or "").strip()
     ranked = [r for r in suggest_technicians(order) if r["qualified"]]
-    if ranked and ranked[0]["staff"].pk != leader.pk and not override:
+    # Sending a team that includes the best candidate follows the suggestion; leaving them out
+    # is the manager's override and needs its reason on the record.
+    if ranked and all(ranked[0]["staff"].pk != s.pk for s in staff) and not override:
         raise ValidationFailed(
             _("推荐人选是 %(name)s；改派他人须填写调整原因") % {"name": ranked[0]["staff"].user},
             field="override_reason",

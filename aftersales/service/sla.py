@@ -116,6 +116,7 @@ def _record(
     recipients: list[User],
     template: str,
     level: str,
+    percent: int,
 ) -> bool:
     try:
         with transaction.atomic():
@@ -127,9 +128,6 @@ def _record(
                 at=now,
                 notified=recipients[0] if recipients else None,
             )
-            total = due - order.received_at
-            used = now - order.received_at
-            percent = int(used / total * 100) if total.total_seconds() > 0 else 100
             for user in recipients:
                 params = {
                     "number": order.number,
@@ -178,6 +176,9 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 continue
             total = calendar.between(order.received_at, due, round_the_clock=policy.round_the_clock)
             used = calendar.between(order.received_at, now, round_the_clock=policy.round_the_clock)
+            # The share of *service* time used: wall-clock time over a weekend is not "used".
+            ratio = used / total if total.total_seconds() > 0 else 1.0
+            percent = int(ratio * 100)
             if now >= due:
                 if (target, SlaEvent.Kind.BREACH) not in done and _record(
                     order,
@@ -188,6 +189,7 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                     _station_managers(order),
                     "sla_breach",
                     str(Role.STATION_MANAGER.label),
+                    max(percent, 100),
                 ):
                     counts["breaches"] += 1
                 late = now - due
@@ -203,11 +205,14 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                         list(User.objects.filter(role=Role.SERVICE_DIRECTOR, is_active=True)),
                         "sla_breach",
                         str(Role.SERVICE_DIRECTOR.label),
+                        max(percent, 100),
                     )
                 ):
                     counts["escalations"] += 1
-            elif total.total_seconds() > 0 and used / total >= float(policy.warn_ratio):
-                if (target, SlaEvent.Kind.WARNING) not in done and _record(
+            elif (
+                ratio >= float(policy.warn_ratio)
+                and (target, SlaEvent.Kind.WARNING) not in done
+                and _record(
                     order,
                     target,
                     SlaEvent.Kind.WARNING,
@@ -216,8 +221,10 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                     _assignees(order),
                     "sla_warning",
                     "",
-                ):
-                    counts["warnings"] += 1
+                    percent,
+                )
+            ):
+                counts["warnings"] += 1
     # Take-back promises are tracked like an SLA target.
     for handover in Handover.objects.filter(
         returned_at__isnull=True, promised_at__lte=now, order__status=Status.IN_WORKSHOP
@@ -231,6 +238,35 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
             _station_managers(handover.order),
             "sla_breach",
             str(Role.STATION_MANAGER.label),
+            100,
         ):
             counts["breaches"] += 1
     return counts
+
+
+_MET_FIELDS = {due: (target, met) for target, due, met in _TARGETS}
+
+
+def sla_record_late(*, order: WorkOrder, now: datetime) -> None:
+    """Called by the transition that meets a target: a target met after its deadline is a breach
+    even when no sweep ran between the deadline and the meeting (the sweep runs every few
+    minutes), so that every breach is recorded for the timeliness rate. Inside the caller's
+    transaction; the unique constraint keeps it to one event per order and target."""
+    if order.sla_policy_id is None:
+        return
+    for due_field, (target, met_field) in _MET_FIELDS.items():
+        due = getattr(order, due_field)
+        met = getattr(order, met_field)
+        if due is None or met is None or met != now or met <= due:
+            continue
+        _record(
+            order,
+            target,
+            SlaEvent.Kind.BREACH,
+            due,
+            now,
+            _station_managers(order),
+            "sla_breach",
+            str(Role.STATION_MANAGER.label),
+            100,
+        )

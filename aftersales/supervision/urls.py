@@ -3,4 +3,7 @@ from django.urls import path
 from . import views
 
 app_name = "supervision"
-urlpatterns = [path("callbacks/", views.callback_list, name="callback_list")]
+urlpatterns = [
+    path("callbacks/", views.callback_list, name="callback_list"),
+    path("callbacks/<int:pk>/complete/", views.callback_complete_view, name="callback_complete"),
+]

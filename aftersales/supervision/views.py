@@ -1,7 +1,112 @@
+"""Supervision pages: the callbacks (回访) that fall due when orders close."""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from aftersales.accounts import roles
+from aftersales.accounts.models import Role
+from aftersales.core.errors import ServiceError
+from aftersales.core.masking import mask_phone
+from aftersales.service.selectors import work_orders_for_user
+
+from .models import Callback
+from .services import callback_complete
+
+PAGE_SIZE = 25
+
+
+def _sees_callbacks(user: object) -> bool:
+    return roles.has_role(user, Role.SUPERVISOR, Role.SERVICE_DIRECTOR, Role.ADMIN)
+
+
+def _may_complete(user: object) -> bool:
+    return roles.has_role(user, Role.SUPERVISOR, Role.ADMIN)
+
+
+def callbacks_for_user(user: object) -> QuerySet[Callback]:
+    """Callbacks of the orders the user may see (the order selector decides)."""
+    if not _sees_callbacks(user):
+        return Callback.objects.none()
+    return Callback.objects.filter(order__in=work_orders_for_user(user).values("pk"))
+
+
+def _page(request: HttpRequest, name: str) -> int:
+    try:
+        return max(1, min(int(request.GET.get(name, "1")), 10_000))
+    except ValueError:
+        return 1
+
+
+def _slice(qs: QuerySet[Callback], page: int) -> tuple[list[Callback], bool]:
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(qs[offset : offset + PAGE_SIZE + 1])
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 @login_required
-def callback_list(request):
-    return HttpResponse("callbacks")
+@require_GET
+def callback_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not _sees_callbacks(user):
+        raise DjangoPermissionDenied
+    base = callbacks_for_user(user).select_related(
+        "order__customer", "order__outlet", "order__leader__user", "done_by"
+    )
+    due_page, done_page = _page(request, "page"), _page(request, "done_page")
+    due, due_more = _slice(
+        base.filter(status=Callback.Status.DUE).order_by("due_at", "pk"), due_page
+    )
+    done, done_more = _slice(
+        base.filter(status=Callback.Status.DONE).order_by("-done_at", "-pk"), done_page
+    )
+    now = timezone.now()
+    personal = roles.sees_personal_data(user)
+    for cb in due:
+        cb.overdue = cb.due_at < now  # type: ignore[attr-defined]
+    for cb in [*due, *done]:
+        phone = cb.order.contact_mobile
+        cb.phone = phone if personal else mask_phone(phone)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "supervision/callback_list.html",
+        {
+            "due": due,
+            "done": done,
+            "due_page": due_page,
+            "done_page": done_page,
+            "due_more": due_more,
+            "done_more": done_more,
+            "may_complete": _may_complete(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def callback_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    callback = callbacks_for_user(user).select_related("order").filter(pk=pk).first()
+    if callback is None:
+        raise Http404
+    try:
+        callback = callback_complete(
+            callback=callback, actor=user, notes=request.POST.get("notes", "")
+        )
+    except ServiceError as exc:
+        messages.error(
+            request,
+            _("%(number)s：%(message)s")
+            % {"number": callback.order.number, "message": exc.message},
+        )
+        return redirect("supervision:callback_list")
+    messages.success(request, _("工单 %(number)s 回访已完成") % {"number": callback.order.number})
+    return redirect("supervision:callback_list")

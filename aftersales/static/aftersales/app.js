@@ -1,0 +1,47 @@
+/* Small progressive enhancements for the back office. Every page works without them. */
+(function () {
+  "use strict";
+  // Parts of a form that only matter in some cases are shown all the time without scripts.
+  document.documentElement.classList.add("js");
+
+  function onReady(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  onReady(function () {
+    // Selects that submit their form on change (the language switcher, list filters).
+    document.addEventListener("change", function (event) {
+      var el = event.target;
+      if (el && el.matches && el.matches("select[data-autosubmit]") && el.form) {
+        el.form.submit();
+      }
+    });
+
+    // Dispatch form: choosing a leader also picks that technician; the override reason is
+    // asked for as soon as someone other than the top-ranked technician leads.
+    document.addEventListener("change", function (event) {
+      var el = event.target;
+      if (!el || !el.closest) return;
+      var form = el.closest("form[data-dispatch]");
+      if (!form) return;
+      if (el.name === "leader" && el.checked) {
+        var box = form.querySelector('input[name="technicians"][value="' + el.value + '"]');
+        if (box && !box.disabled) box.checked = true;
+      }
+      var top = form.getAttribute("data-top");
+      var chosen = form.querySelectorAll('input[name="technicians"]:checked');
+      var leader = form.querySelector('input[name="leader"]:checked');
+      var lead = leader ? leader.value : (chosen.length === 1 ? chosen[0].value : null);
+      var override = form.querySelector("[data-override]");
+      if (override) override.classList.toggle("needed", !!(top && lead && lead !== top));
+      var teamHint = form.querySelector("[data-team-hint]");
+      if (teamHint) teamHint.classList.toggle("needed", chosen.length > 1 && !leader);
+    });
+
+    // Messages fade after a while (errors stay until the page changes).
+    document.querySelectorAll(".messages .msg.success, .messages .msg.info").forEach(function (m) {
+      setTimeout(function () { m.classList.add("fade"); }, 8000);
+    });
+  });
+})();

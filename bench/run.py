@@ -1,0 +1,573 @@
+"""`make bench`: intake throughput and list latency on PostgreSQL (never part of `make test`).
+
+1. Creates (or reuses with --reuse) a dedicated database, migrates it and loads the demo data.
+2. Loads --orders work orders (default 1,000,000) over --units units with INSERT … SELECT
+   generate_series, respecting every NOT NULL column, then ANALYZE.
+3. Serves the product with `aftersales serve` (gunicorn, 2 workers, web only) and measures
+   `POST /api/v1/work-orders/` at 8 and 32 concurrent clients, then the work-order list (API and
+   the `/orders/` page) filtered by status and date, 25 rows.
+4. Serves the minimal endpoint of `bench/minimal_urls.py` (same settings, same rows) the same
+   way and prints both throughputs and their ratio (target ≥ 70 %), and the list p95 (target
+   < 100 ms).
+
+Load comes from threads in this process over loopback with http.client (gunicorn's sync workers
+close the connection after each response, so each request opens a new TCP connection — the same
+for both servers). The client shares the machine's cores with the server, as it would on a
+single-machine deployment; the comparison is like for like.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, timedelta
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/aftersales_bench"
+PASSWORD = "demo-2026"
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- database set-up --------------------------------------------------------------------------
+
+
+def admin_conn(db_url: str):
+    import psycopg
+
+    parsed = urlparse(db_url)
+    return psycopg.connect(
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+def db_exists(db_url: str) -> bool:
+    name = urlparse(db_url).path.lstrip("/")
+    with admin_conn(db_url) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+
+
+def recreate_db(db_url: str) -> None:
+    name = urlparse(db_url).path.lstrip("/")
+    assert re.fullmatch(r"[a-z_][a-z0-9_]*", name), name
+    with admin_conn(db_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def aftersales(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "aftersales", *args], env=env, check=True, cwd=ROOT)
+
+
+def bulk_load(*, orders: int, units: int, customers: int) -> None:
+    """Customers, units and work orders straight in SQL. Orders are spread over three years,
+    one every ~95 s; the last 30 days are open in various states, older ones are finished."""
+    from django.db import connection
+
+    from aftersales.network.models import Outlet
+    from aftersales.products.models import ProductModel
+    from aftersales.service.models import WorkOrder
+
+    have = WorkOrder.objects.filter(number__startswith="BL-").count()
+    if have >= orders:
+        log(f"  {have:,} bulk orders already loaded; VACUUM ANALYZE …")
+        with connection.cursor() as cur:
+            cur.execute("VACUUM (ANALYZE)")
+        return
+    models = list(ProductModel.objects.order_by("id").values_list("id", flat=True))
+    pairs = [
+        (r, o.pk)
+        for o in Outlet.objects.prefetch_related("regions").order_by("code")
+        for r in o.regions.filter(level=3).values_list("id", flat=True)
+    ]
+    region_ids = [r for r, _o in pairs]
+    outlet_ids = [o for _r, o in pairs]
+    step = max(1, int(3 * 365 * 86400 / orders))
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        # The rows are consistent by construction; skipping the per-row FK triggers makes the
+        # load several times faster (superuser only, this session only).
+        cur.execute("SET session_replication_role = replica")
+        cur.execute("DELETE FROM service_workorder WHERE number LIKE 'BL-%%'")
+        cur.execute("DELETE FROM products_unit WHERE serial LIKE 'BU%%'")
+        cur.execute("DELETE FROM customers_customer WHERE code LIKE 'BC-%%'")
+        cur.execute(
+            """
+            INSERT INTO customers_customer (code, name, kind, is_key_account, notes, created_at)
+            SELECT 'BC-' || lpad(g::text, 7, '0'), '批量客户' || g, 'org', false, '', now()
+            FROM generate_series(1, %s) g
+            """,
+            [customers],
+        )
+        cur.execute("SELECT min(id) FROM customers_customer WHERE code LIKE 'BC-%%'")
+        cust_min = cur.fetchone()[0]
+        cur.execute(
+            """
+            INSERT INTO products_unit (serial, model_id, customer_id, sale_date, acceptance_date,
+                warranty_start, warranty_end, extended_months, usage_reading, software_version,
+                site_region_id, site_address, latitude, longitude, status, qr_token)
+            SELECT 'BU' || lpad(g::text, 9, '0'),
+                   (%(models)s::bigint[])[1 + mod(g, %(nm)s)],
+                   %(cust_min)s + mod(g, %(customers)s),
+                   current_date - (mod(g, 1500) || ' days')::interval,
+                   current_date - (mod(g, 1500) || ' days')::interval,
+                   current_date - (mod(g, 1500) || ' days')::interval,
+                   current_date - (mod(g, 1500) || ' days')::interval + interval '3 years',
+                   0, NULL, 'V2.1', (%(regions)s::bigint[])[1 + mod(g, %(nr)s)], '批量地址',
+                   30.0, 116.0, 'in_service', md5('bench-unit-' || g)
+            FROM generate_series(0, %(units)s - 1) g
+            """,
+            {
+                "models": models,
+                "nm": len(models),
+                "cust_min": cust_min,
+                "customers": customers,
+                "regions": region_ids,
+                "nr": len(region_ids),
+                "units": units,
+            },
+        )
+        cur.execute("SELECT min(id) FROM products_unit WHERE serial LIKE 'BU%%'")
+        unit_min = cur.fetchone()[0]
+        log(f"  customers and units: {time.perf_counter() - t0:.1f} s")
+        cur.execute(
+            """
+            INSERT INTO service_workorder (number, order_type, status, channel, customer_id,
+                unit_id, serial_text, product_model_id, reporter_name, contact_mobile,
+                fault_description, fault_grade, fault_date, site_region_id, site_address,
+                latitude, longitude, warranty_decision, warranty_reason, exclusion_suspected,
+                outlet_id, response_due, arrival_due, resolution_due, received_at,
+                responded_at, dispatched_at, first_arrived_at, resolved_at, closed_at,
+                visit_count, reopen_count)
+            SELECT 'BL-' || lpad(g::text, 8, '0'), 'repair',
+                CASE WHEN age < interval '30 days' THEN
+                    (ARRAY['received','responded','dispatched','en_route','on_site','diagnosed',
+                           'waiting_parts','in_workshop','resolved','confirmed'])[1 + mod(g, 10)]
+                ELSE (CASE WHEN mod(g * 7919, 100) < 85 THEN 'closed'
+                           WHEN mod(g * 7919, 100) < 95 THEN 'followed_up'
+                           WHEN mod(g * 7919, 100) < 98 THEN 'cancelled'
+                           ELSE 'rejected' END) END,
+                (ARRAY['hotline','hotline','hotline','qr','api','portal'])[1 + mod(g, 6)],
+                %(cust_min)s + mod(u, %(customers)s), %(unit_min)s + u, '',
+                (%(models)s::bigint[])[1 + mod(u, %(nm)s)],
+                '报修人' || mod(g, 5000), '138' || lpad(mod(g * 104729, 100000000)::text, 8, '0'),
+                '批量生成的故障描述 ' || g, (ARRAY['A','B','C','C'])[1 + mod(g, 4)],
+                (t AT TIME ZONE 'Asia/Shanghai')::date,
+                (%(regions)s::bigint[])[1 + mod(u, %(nr)s)], '批量地址', 30.0, 116.0,
+                (ARRAY['free','free','free','paid','on_site'])[1 + mod(g, 5)], '批量数据', false,
+                (%(outlets)s::bigint[])[1 + mod(u, %(nr)s)],
+                t + interval '2 hours', t + interval '8 hours', t + interval '48 hours', t,
+                t + interval '1 hour', t + interval '2 hours', t + interval '6 hours',
+                CASE WHEN age >= interval '30 days' THEN t + interval '1 day' END,
+                CASE WHEN age >= interval '30 days' THEN t + interval '2 days' END,
+                1, 0
+            FROM (
+                SELECT g, mod(g * 31, %(units)s) AS u,
+                       make_interval(secs => g * %(step)s) AS age,
+                       now() - make_interval(secs => g * %(step)s) AS t
+                FROM generate_series(1::bigint, %(orders)s) g
+            ) s
+            """,
+            {
+                "cust_min": cust_min,
+                "customers": customers,
+                "unit_min": unit_min,
+                "units": units,
+                "models": models,
+                "nm": len(models),
+                "regions": region_ids,
+                "outlets": outlet_ids,
+                "nr": len(region_ids),
+                "step": step,
+                "orders": orders,
+            },
+        )
+        cur.execute("SET session_replication_role = DEFAULT")
+    log(f"  {orders:,} orders loaded in {time.perf_counter() - t0:.1f} s; VACUUM ANALYZE …")
+    with connection.cursor() as cur:
+        # A database that has lived with these rows has its statistics, visibility map and hint
+        # bits in place; without this the first requests (and autovacuum) pay for the whole load.
+        cur.execute("VACUUM (ANALYZE)")
+    log(f"  ready after {time.perf_counter() - t0:.1f} s")
+
+
+# --- HTTP load --------------------------------------------------------------------------------
+
+
+class Session:
+    """A logged-in browser/API client: cookies, CSRF token, one connection per thread."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def _conn(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
+    def _store(self, response: http.client.HTTPResponse) -> None:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar = SimpleCookie()
+            jar.load(header)
+            for key, morsel in jar.items():
+                self.cookies[key] = morsel.value
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        h = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if "csrftoken" in self.cookies:
+            h["X-CSRFToken"] = self.cookies["csrftoken"]
+        h.update(extra or {})
+        return h
+
+    def login(self, username: str) -> None:
+        conn = self._conn()
+        conn.request("GET", "/login/")
+        resp = conn.getresponse()
+        html = resp.read().decode()
+        self._store(resp)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert token, "no CSRF token on the login page"
+        body = urlencode(
+            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)}
+        )
+        conn = self._conn()
+        conn.request(
+            "POST",
+            "/login/",
+            body=body,
+            headers=self.headers({"Content-Type": "application/x-www-form-urlencoded"}),
+        )
+        resp = conn.getresponse()
+        resp.read()
+        self._store(resp)
+        assert resp.status == 302 and "sessionid" in self.cookies, f"login failed ({resp.status})"
+
+
+def wait_for(port: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the server exited during start-up")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/login/")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the server did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, env: dict[str, str], settings_module: str, workers: int) -> None:
+        self.port = free_port()
+        cmd = [
+            sys.executable,
+            "-m",
+            "aftersales",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--no-huey",
+            "--no-collectstatic",
+        ]
+        self.proc = subprocess.Popen(
+            cmd,
+            env={**env, "DJANGO_SETTINGS_MODULE": settings_module},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        wait_for(self.port, self.proc)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def run_load(
+    session: Session, make_request, clients: int, per_client: int, max_seconds: float = 600
+) -> dict:
+    """`clients` threads each send `per_client` requests back to back (or stop after
+    `max_seconds`, so that a slow query cannot hold the bench for an hour)."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def worker(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", session.port, timeout=60)
+        mine: list[float] = []
+        barrier.wait()
+        begin = time.perf_counter()
+        for i in range(per_client):
+            if time.perf_counter() - begin > max_seconds:
+                break
+            method, path, body, headers, expected = make_request(n, i)
+            start = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=session.headers(headers))
+                resp = conn.getresponse()
+                payload = resp.read()
+                if resp.will_close:
+                    conn.close()
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                with lock:
+                    errors.append(repr(exc))
+                continue
+            mine.append(time.perf_counter() - start)
+            if resp.status != expected:
+                with lock:
+                    errors.append(f"{resp.status}: {payload[:200]!r}")
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        log(f"  {len(errors)} error(s), first: {errors[0]}")
+    return summarise(latencies, elapsed, len(errors))
+
+
+def summarise(latencies: list[float], elapsed: float, errors: int = 0) -> dict:
+    ordered = sorted(latencies)
+
+    def pct(p: float) -> float:
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+    return {
+        "n": len(ordered),
+        "errors": errors,
+        "rps": len(ordered) / elapsed if elapsed else 0.0,
+        "p50": pct(50),
+        "p95": pct(95),
+        "mean": statistics.fmean(ordered) * 1000 if ordered else float("nan"),
+    }
+
+
+def intake_request_factory(serials: list[str], fault_codes: dict[str, str]):
+    def make(n: int, i: int):
+        serial = serials[(n * 7919 + i * 31) % len(serials)]
+        body = {
+            "reporter_name": "压测客户",
+            "contact_mobile": "13812345678",
+            "fault_description": "基准测试：空调不制冷",
+            "serial": serial,
+            "fault_code": fault_codes.get(serial, ""),
+            "channel": "api",
+        }
+        return (
+            "POST",
+            "/api/v1/work-orders/",
+            json.dumps(body, ensure_ascii=False).encode(),
+            {"Content-Type": "application/json"},
+            201,
+        )
+
+    return make
+
+
+def fixed_request(path: str):
+    def make(n: int, i: int):
+        return "GET", path, None, {}, 200
+
+    return make
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def table(rows: list[tuple], headers: tuple) -> str:
+    cells = [headers, *[tuple(str(c) for c in r) for r in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--units", type=int, default=100_000)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--reuse", action="store_true", help="keep an existing bench database")
+    parser.add_argument("--per-client-8", type=int, default=100, help="requests per client at 8")
+    parser.add_argument("--per-client-32", type=int, default=40, help="requests per client at 32")
+    parser.add_argument("--list-requests", type=int, default=200)
+    parser.add_argument("--skip-minimal", action="store_true")
+    args = parser.parse_args()
+
+    data_dir = ROOT / "var" / "bench"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.db_url,
+        "AFTERSALES_DATA_DIR": str(data_dir),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("TEST_DB_NAME", None)
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "aftersales.settings"
+
+    log(f"== bench database {urlparse(args.db_url).path.lstrip('/')}")
+    if not (args.reuse and db_exists(args.db_url)):
+        recreate_db(args.db_url)
+    aftersales(env, "migrate", "--noinput", "-v", "0")
+    aftersales(env, "demo", "--no-table")
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from aftersales.products.models import FaultCode, Unit
+
+    bulk_load(orders=args.orders, units=args.units, customers=args.customers)
+    first_code = {}
+    for fc in FaultCode.objects.filter(model__isnull=False).order_by("code"):
+        first_code.setdefault(fc.model_id, fc.code)
+    serials, codes = [], {}
+    for serial, model_id in Unit.objects.filter(serial__startswith="BU").values_list(
+        "serial", "model_id"
+    )[:20_000:7]:
+        serials.append(serial)
+        codes[serial] = first_code.get(model_id, "")
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM service_workorder")
+        total = cur.fetchone()[0]
+    connection.close()
+    log(f"  work orders in the database: {total:,}")
+
+    results: dict[str, dict] = {}
+
+    def intake_levels(label: str, settings_module: str) -> None:
+        server = Server(env, settings_module, args.workers)
+        try:
+            session = Session(server.port)
+            session.login("agent")
+            make = intake_request_factory(serials, codes)
+            run_load(session, make, 4, 10)  # warm-up: imports, connections, caches
+            for clients, per in ((8, args.per_client_8), (32, args.per_client_32)):
+                log(f"== {label}: intake, {clients} clients × {per} requests")
+                results[f"{label}/{clients}"] = r = run_load(session, make, clients, per)
+                log(f"  {r['rps']:.0f} req/s, p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms")
+            if label == "aftersales":
+                list_bench(session)
+        finally:
+            server.stop()
+
+    today = date.today()
+    recent_from = (today - timedelta(days=30)).isoformat()
+    old_from, old_to = (
+        (today - timedelta(days=700)).isoformat(),
+        (today - timedelta(days=600)).isoformat(),
+    )
+    list_queries = [
+        (
+            "API list, closed, last 30 days",
+            f"/api/v1/work-orders/?status=closed&date_from={recent_from}",
+        ),
+        (
+            "API list, closed, 100-day window ~2 years ago",
+            f"/api/v1/work-orders/?status=closed&date_from={old_from}&date_to={old_to}",
+        ),
+        (
+            "API list, open, last 30 days",
+            f"/api/v1/work-orders/?status=open&date_from={recent_from}",
+        ),
+        ("API list, status=closed, page 40", "/api/v1/work-orders/?status=closed&page=40"),
+        (
+            "page /orders/, closed, 100-day window",
+            f"/orders/?status=closed&date_from={old_from}&date_to={old_to}",
+        ),
+        ("page /orders/, open, last 30 days", f"/orders/?status=open&date_from={recent_from}"),
+    ]
+
+    def list_bench(session: Session) -> None:
+        for label, path in list_queries:
+            log(f"== {label}")
+            r = run_load(session, fixed_request(path), 1, args.list_requests, max_seconds=30)
+            results[f"list/{label}"] = r
+            log(f"  p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms ({r['errors']} errors)")
+
+    intake_levels("aftersales", "aftersales.settings")
+    if not args.skip_minimal:
+        intake_levels("minimal", "bench.settings")
+
+    log("")
+    log(f"Intake, POST /api/v1/work-orders/, gunicorn × {args.workers} workers, {total:,} orders")
+    rows = []
+    for clients in (8, 32):
+        a = results.get(f"aftersales/{clients}")
+        m = results.get(f"minimal/{clients}")
+        ratio = f"{a['rps'] / m['rps'] * 100:.0f} %" if a and m else "-"
+        for name, r in (("aftersales", a), ("minimal endpoint", m)):
+            if r:
+                rows.append(
+                    (
+                        clients,
+                        name,
+                        f"{r['rps']:.0f}",
+                        f"{r['p50']:.0f}",
+                        f"{r['p95']:.0f}",
+                        r["errors"],
+                        ratio if name == "aftersales" else "",
+                    )
+                )
+    log(table(rows, ("clients", "server", "req/s", "p50 ms", "p95 ms", "errors", "ratio")))
+    log("")
+    log("Work-order list, 25 rows, one client, logged in as the agent (company-wide view)")
+    rows = [
+        (label, f"{r['p50']:.1f}", f"{r['p95']:.1f}", r["errors"])
+        for key, r in results.items()
+        if key.startswith("list/")
+        for label in [key[5:]]
+    ]
+    log(table(rows, ("query", "p50 ms", "p95 ms", "errors")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
