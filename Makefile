@@ -79,7 +79,10 @@ bench: $(STAMP) pgserver
 	BENCH_DATABASE_URL=$(BENCH_URL) $(BIN)/python bench/run.py
 
 messages: $(STAMP)
-	cd aftersales && ../$(BIN)/aftersales makemessages -l en --no-obsolete && ../$(BIN)/aftersales compilemessages
+	@# From inside the package (so only its strings are collected), but with the data directory
+	@# where it belongs: the settings create it on import.
+	cd aftersales && export AFTERSALES_DATA_DIR=$(CURDIR)/var && \
+	  ../$(BIN)/aftersales makemessages -l en --no-obsolete && ../$(BIN)/aftersales compilemessages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

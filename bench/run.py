@@ -452,6 +452,7 @@ def main() -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "aftersales.settings"
 
     log(f"== bench database {urlparse(args.db_url).path.lstrip('/')}")
+    log(f"  load average before the run: {os.getloadavg()[0]:.1f}")
     if not (args.reuse and db_exists(args.db_url)):
         recreate_db(args.db_url)
     aftersales(env, "migrate", "--noinput", "-v", "0")
@@ -537,6 +538,10 @@ def main() -> int:
         intake_levels("minimal", "bench.settings")
 
     log("")
+    load = os.getloadavg()
+    log(
+        f"Machine: {os.cpu_count()} cores; load average now {load[0]:.1f} / {load[1]:.1f} (1/5 min)"
+    )
     log(f"Intake, POST /api/v1/work-orders/, gunicorn × {args.workers} workers, {total:,} orders")
     rows = []
     for clients in (8, 32):

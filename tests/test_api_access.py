@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 from django.urls import get_resolver
+from django.utils import timezone
 
 from aftersales.accounts.models import Role
 from aftersales.api_urls import router
@@ -171,7 +172,9 @@ def test_the_table_covers_every_registered_viewset_and_action():
     # Everything routed under /api/v1/ is a router URL or a known hand-written one: a new
     # endpoint must join TABLE (and this list).
     api = next(p for p in get_resolver().url_patterns if str(p.pattern) == "api/v1/")
-    hand_written = {str(p.pattern) for p in api.url_patterns} - {str(p.pattern) for p in router.urls}
+    hand_written = {str(p.pattern) for p in api.url_patterns} - {
+        str(p.pattern) for p in router.urls
+    }
     assert hand_written == {"imports/<slug:kind>/", "imports/<slug:kind>/template/"}
 
 
@@ -271,3 +274,34 @@ def test_the_api_docs_page_loads_without_a_cdn(client):
     html = resp.content.decode()
     assert "swagger-ui" in html
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("date_from=abc", "date_from"),
+        ("date_to=2025-13-01", "date_to"),
+        ("outlet=abc", "outlet"),
+        ("status=bogus", "status"),
+    ],
+)
+def test_a_bad_list_filter_is_a_400_with_the_field_not_a_server_error(scene, query, field):
+    resp = api_client_for(scene["users"][Role.AGENT]).get(f"/api/v1/work-orders/?{query}")
+    assert resp.status_code == 400
+    assert field in resp.json()["errors"]
+
+
+def test_the_list_filters_by_status_date_and_outlet(scene):
+    client = api_client_for(scene["users"][Role.AGENT])
+    a, b = scene["order_a"], scene["order_b"]
+    day = timezone.localdate(a.received_at).isoformat()  # the filter's days are Shanghai days
+
+    def numbers(query):
+        return {r["number"] for r in client.get(f"/api/v1/work-orders/?{query}").json()["results"]}
+
+    assert numbers("status=open") == {a.number, b.number}
+    assert numbers("status=closed") == set()
+    assert numbers(f"date_from={day}&date_to={day}") == {a.number, b.number}
+    assert numbers("date_to=2000-01-01") == set()
+    assert numbers(f"outlet={scene['world']['outlet'].pk}") == {a.number}
+    assert numbers(f"q={b.number}") == {b.number}

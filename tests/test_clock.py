@@ -154,9 +154,7 @@ def test_no_service_time_passes_backwards(start, end, cal):
 @FAST
 @given(start=moments, d=durations, cal=calendars)
 def test_round_the_clock_counts_every_hour(start, d, cal):
-    due = clock.add_service_time(
-        start, d, is_workday=cal, hours=HOURS, tz=SH, round_the_clock=True
-    )
+    due = clock.add_service_time(start, d, is_workday=cal, hours=HOURS, tz=SH, round_the_clock=True)
     assert due == start + d
     elapsed = clock.service_time_between(
         start, due, is_workday=cal, hours=HOURS, tz=SH, round_the_clock=True
@@ -221,9 +219,9 @@ def test_the_default_working_day_is_nine_hours_without_lunch_break():
 @pytest.mark.django_db
 def test_the_seeded_calendar_knows_national_day_2024_and_its_adjusted_working_days():
     days = dict(
-        BusinessDay.objects.filter(
-            date__range=(date(2024, 9, 27), date(2024, 10, 13))
-        ).values_list("date", "is_workday")
+        BusinessDay.objects.filter(date__range=(date(2024, 9, 27), date(2024, 10, 13))).values_list(
+            "date", "is_workday"
+        )
     )
     assert days[date(2024, 9, 29)] is True  # Sunday, 调休上班
     assert days[date(2024, 10, 12)] is True  # Saturday, 调休上班

@@ -109,9 +109,7 @@ def test_two_dispatchers_at_once_one_wins_and_the_other_is_refused(pg_world, res
     assert list(order.technicians.all()) == [order.leader]
 
 
-def test_the_second_dispatcher_waits_for_the_lock_and_then_sees_the_new_state(
-    pg_world, responded
-):
+def test_the_second_dispatcher_waits_for_the_lock_and_then_sees_the_new_state(pg_world, responded):
     """Deterministic overlap: the first holds the row lock until the second is seen waiting."""
     first_has_lock = threading.Event()
     release = threading.Event()

@@ -123,7 +123,9 @@ def test_supervision_staff_can_never_be_assigned(world, responded, role, departm
     f.certify(inspector, world["skill"])
     message = refused(world, responded, [inspector], override_reason="人手不够")
     assert "监督" in message
-    assert all(r["staff"] != inspector or not r["qualified"] for r in suggest_technicians(responded))
+    assert all(
+        r["staff"] != inspector or not r["qualified"] for r in suggest_technicians(responded)
+    )
 
 
 def test_a_station_manager_is_not_a_technician(world, responded):

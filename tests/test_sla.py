@@ -177,9 +177,7 @@ def test_a_missed_take_back_promise_is_a_recorded_breach(world, order):
         customer_signer="王经理",
         promised_at=at(17, 30, day=5),
     )
-    WorkOrder.objects.filter(pk=order.pk).update(
-        responded_at=at(9, 10), first_arrived_at=at(9, 50)
-    )
+    WorkOrder.objects.filter(pk=order.pk).update(responded_at=at(9, 10), first_arrived_at=at(9, 50))
     returns = order.sla_events.filter(target=SlaEvent.Target.RETURN)
     sla_sweep(now=at(17, 0, day=5))
     assert not returns.exists()

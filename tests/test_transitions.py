@@ -267,9 +267,7 @@ def test_a_technician_not_on_the_order_gets_404_and_cannot_act(world):
 def test_roles_outside_the_loop_cannot_act_on_an_order(world, role):
     order = order_in(world, Status.RECEIVED)
     user = f.UserFactory(username=f"x-{role}", role=role)
-    resp = api_client_for(user).post(
-        transition_url(order), {"action": "respond"}, format="json"
-    )
+    resp = api_client_for(user).post(transition_url(order), {"action": "respond"}, format="json")
     assert resp.status_code == 404
     assert WorkOrder.objects.get(pk=order.pk).status == Status.RECEIVED
 
@@ -333,9 +331,11 @@ def test_the_whole_loop_records_who_when_from_to_and_why_and_closing_creates_a_c
 def test_a_refused_close_queues_no_hook(world, django_capture_on_commit_callbacks):
     order = order_in(world, Status.RESOLVED)
     WorkOrder.objects.filter(pk=order.pk).update(visit_count=1)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(ValidationFailed):
-            work_order_transition(order=order, action="close", actor=world["agent"])
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(ValidationFailed),
+    ):
+        work_order_transition(order=order, action="close", actor=world["agent"])
     assert callbacks == []
     assert not Callback.objects.exists()
 
@@ -358,5 +358,7 @@ def test_a_signature_image_as_a_data_url_is_accepted(world):
     order = order_in(world, Status.RESOLVED)
     report_update(order=order, actor=world["director"], work_done="更换", cause="老化")
     data_url = "data:image/png;base64," + base64.b64encode(png()).decode()
-    report = report_sign(order=order, actor=world["tech"].user, signer_name="王经理", image=data_url)
+    report = report_sign(
+        order=order, actor=world["tech"].user, signer_name="王经理", image=data_url
+    )
     assert report.is_signed and report.content_hash

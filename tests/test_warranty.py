@@ -175,7 +175,9 @@ def test_an_unknown_unit_is_decided_on_site(fault, kind, window):
 @FAST
 @given(fault=days, kind=order_types)
 def test_a_unit_without_warranty_dates_is_decided_on_site(fault, kind):
-    result = decide_warranty(fault_date=fault, order_type=kind, unit_known=True, start=None, end=None)
+    result = decide_warranty(
+        fault_date=fault, order_type=kind, unit_known=True, start=None, end=None
+    )
     assert result.decision == Decision.ON_SITE
 
 

@@ -66,7 +66,7 @@ class FastPagination(BasePagination):
         try:
             self.page = max(1, int(request.query_params.get(self.page_query_param, 1)))
         except (TypeError, ValueError):
-            raise Http404("invalid page") from None
+            raise Http404(_("页码无效")) from None
         try:
             size = int(request.query_params.get(self.page_size_query_param, self.page_size))
         except (TypeError, ValueError):

@@ -12,11 +12,12 @@ from .models import Outlet, Staff
 def staff_for_user(user: Any) -> Staff | None:
     if not (user and user.is_authenticated):
         return None
-    cached = getattr(user, "_staff_cache", None)
+    # Cached on the user object for the request: False means "looked, has no staff record".
+    cached: Staff | bool | None = getattr(user, "_staff_cache", None)
     if cached is None:
         cached = Staff.objects.select_related("outlet").filter(user=user).first() or False
         user._staff_cache = cached
-    return cached or None
+    return cached if isinstance(cached, Staff) else None
 
 
 def outlet_covering(region: Region | None) -> Outlet | None:

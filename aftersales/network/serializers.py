@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any
+
 from rest_framework import serializers
 
 from .models import Certificate, Outlet, Staff
@@ -30,7 +34,9 @@ class CertificateSerializer(serializers.ModelSerializer):
 class StaffSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="user.__str__")
     role = serializers.CharField(source="user.role")
-    skills = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    skills: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     certificates = CertificateSerializer(many=True, read_only=True)
 
     class Meta:

@@ -311,6 +311,13 @@ class WorkOrder(models.Model):
         return self.number
 
     @property
+    def report(self) -> ServiceReport | None:
+        """The current (latest) revision of the service report, if any."""
+        if not hasattr(self, "_report_cache"):
+            self._report_cache = self.reports.order_by("-revision").first() if self.pk else None
+        return self._report_cache
+
+    @property
     def is_first_time_fix(self) -> bool:
         return self.visit_count <= 1 and self.reopen_count == 0 and self.resolved_at is not None
 
@@ -496,7 +503,12 @@ class Responsibility(models.TextChoices):
 
 
 class ServiceReport(models.Model):
-    order = models.OneToOneField(WorkOrder, on_delete=models.CASCADE, related_name="report")
+    """The report of an order. A signed report is frozen; when the customer reopens the order a
+    new revision is started from a copy, so the order needs a fresh signature before it closes
+    again while the signed original stays as it was."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="reports")
+    revision = models.PositiveSmallIntegerField(_("版本"), default=1)
     work_done = models.TextField(_("工作内容"), blank=True)
     cause = models.TextField(_("原因分析"), blank=True)
     responsibility = models.CharField(
@@ -535,8 +547,12 @@ class ServiceReport(models.Model):
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
+        ordering = ["-revision"]
         verbose_name = _("服务报告")
         verbose_name_plural = _("服务报告")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "revision"], name="service_report_revision_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.order.number}"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from aftersales.accounts import roles
@@ -112,6 +113,18 @@ class IntakeSerializer(serializers.Serializer):
         required=False, allow_null=True, default=None, min_value=-180, max_value=180
     )
     exclusion_suspected = serializers.BooleanField(required=False, default=False)
+
+
+class WorkOrderFilterSerializer(serializers.Serializer):
+    """The list's query parameters, checked so that a typo answers 400 and not a server error."""
+
+    status = serializers.ChoiceField(
+        choices=[("open", _("未结")), *Status.choices], required=False, allow_blank=True
+    )
+    date_from = serializers.DateField(required=False, allow_null=True)
+    date_to = serializers.DateField(required=False, allow_null=True)
+    q = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    outlet = serializers.IntegerField(required=False, allow_null=True, min_value=1)
 
 
 class TransitionRequestSerializer(serializers.Serializer):

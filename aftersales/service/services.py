@@ -473,8 +473,8 @@ ACTION_LABELS = {
     "reject": _("拒绝"),
 }
 
-_FIELD_ROLES = {Role.TECHNICIAN, Role.STATION_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN}
-_DESK_ROLES = {Role.AGENT, Role.STATION_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN}
+_FIELD_ROLES: set[str] = {Role.TECHNICIAN, Role.STATION_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN}
+_DESK_ROLES: set[str] = {Role.AGENT, Role.STATION_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN}
 ACTION_ROLES: dict[str, set[str]] = {
     "respond": _DESK_ROLES | {Role.TECHNICIAN},
     "dispatch": {Role.STATION_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN},
@@ -631,7 +631,7 @@ def _apply(
     elif action == "confirm":
         pass
     elif action == "close":
-        report = getattr(order, "report", None)
+        report = order.reports.order_by("-revision").first()
         if order.visit_count and (report is None or not report.is_signed):
             raise ValidationFailed(_("客户尚未在服务报告上签字，不能关闭工单"))
         if report is not None and report.is_chargeable and report.charges_approved_at is None:
@@ -645,6 +645,13 @@ def _apply(
         order.reopen_count += 1
         order.resolved_at = None
         order.closed_at = None
+        report = order.report
+        if report is not None and report.is_signed:
+            # The signed report stays frozen as it was; the new round of work goes into a new
+            # revision that the customer must sign before the order can close again.
+            new = _report_revision_from(report)
+            order._report_cache = new  # the property cached the revision just superseded
+            return {"report_revision": new.revision}
     return {}
 
 
@@ -676,7 +683,12 @@ def _assign(order: WorkOrder, actor: Any, now: datetime, data: dict, reason: str
     from .selectors import suggest_technicians
 
     if order.outlet_id is None and data.get("outlet"):
-        outlet = Outlet.objects.filter(pk=_int_or_none(data["outlet"]), is_active=True).first()
+        outlet_id = _int_or_none(data["outlet"])
+        outlet = (
+            Outlet.objects.filter(pk=outlet_id, is_active=True).first()
+            if outlet_id is not None
+            else None
+        )
         if outlet is None:
             raise ValidationFailed(_("所选服务网点不存在或已停用"), field="outlet")
         order.outlet = outlet
@@ -766,6 +778,7 @@ _STEP_FIELDS = (
 @transaction.atomic
 def visit_record_steps(*, visit: Visit, actor: Any, **values: Any) -> Visit:
     """Record the four on-site steps (listen, look, inspect = 查, handle) on the current visit."""
+    _check_field_actor(visit.order, actor)
     for name in _STEP_FIELDS:
         if name in values and values[name] not in (None, ""):
             setattr(visit, name, values[name])
@@ -776,9 +789,43 @@ def visit_record_steps(*, visit: Visit, actor: Any, **values: Any) -> Visit:
 # --- service report -------------------------------------------------------------------------
 
 
+_REPORT_CONTENT_FIELDS = (
+    "work_done", "cause", "responsibility", "parts_text", "old_parts_text", "labour_hours",
+    "travel_km", "is_chargeable",
+)
+
+
+def _report_revision_from(signed: ServiceReport) -> ServiceReport:
+    new = ServiceReport(order_id=signed.order_id, revision=signed.revision + 1)
+    for name in _REPORT_CONTENT_FIELDS:
+        setattr(new, name, getattr(signed, name))
+    new.save()
+    return new
+
+
+def _current_report_locked(order: WorkOrder) -> ServiceReport | None:
+    """The latest revision, row-locked."""
+    return (
+        ServiceReport.objects.select_for_update()
+        .filter(order=order)
+        .order_by("-revision")
+        .first()
+    )
+
+
 def _report_for(order: WorkOrder) -> ServiceReport:
-    report, _created = ServiceReport.objects.get_or_create(order=order)
+    report = _current_report_locked(order)
+    if report is None:
+        report, _created = ServiceReport.objects.get_or_create(order=order, revision=1)
     return report
+
+
+def _check_field_actor(order: WorkOrder, actor: Any) -> None:
+    """Only the order's own technicians (or the station manager, director, admin) record work."""
+    if not roles.has_role(actor, *_FIELD_ROLES):
+        raise PermissionDenied(_("只有服务工程师或服务站经理可以填写现场记录"))
+    if roles.is_technician(actor) and not _is_assigned(order, actor):
+        raise PermissionDenied(_("您不是该工单的服务工程师"))
 
 
 def _ensure_editable(report: ServiceReport) -> None:
@@ -790,16 +837,15 @@ def _ensure_editable(report: ServiceReport) -> None:
 def report_update(
     *, order: WorkOrder, actor: Any, charges: list[dict] | None = None, **values: Any
 ) -> ServiceReport:
+    # Read the state under the row lock: a caller's copy of the order may be stale.
+    order = WorkOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
     if order.status not in (S.ON_SITE, S.DIAGNOSED, S.WAITING_PARTS, S.IN_WORKSHOP, S.RESOLVED):
         raise InvalidTransition(
             _("工单当前状态为“%(status)s”，不能填写服务报告")
             % {"status": order.get_status_display()}
         )
-    if roles.is_technician(actor) and not _is_assigned(order, actor):
-        raise PermissionDenied(_("您不是该工单的服务工程师"))
-    report = ServiceReport.objects.select_for_update().filter(order=order).first() or _report_for(
-        order
-    )
+    _check_field_actor(order, actor)
+    report = _report_for(order)
     _ensure_editable(report)
     for name in (
         "work_done",
@@ -854,7 +900,7 @@ def report_update(
 def report_approve_charges(*, order: WorkOrder, actor: Any) -> ServiceReport:
     if not roles.has_role(actor, Role.STATION_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN):
         raise PermissionDenied(_("收费须由服务站经理或主管审批"))
-    report = ServiceReport.objects.select_for_update().filter(order=order).first()
+    report = _current_report_locked(order)
     if report is None or not report.is_chargeable:
         raise ValidationFailed(_("该工单没有需要审批的收费"))
     _ensure_editable(report)
@@ -911,7 +957,7 @@ def report_sign(
         raise ValidationFailed(_("不得代客户签字：签字人须为客户本人"), field="signer_name")
     raw = _decode_signature(image)
     with transaction.atomic():
-        report = ServiceReport.objects.select_for_update().filter(order=order).first()
+        report = _current_report_locked(order)
         if report is None or not report.has_content:
             raise ValidationFailed(_("服务报告尚无内容（工作内容和原因分析），客户不能签字"))
         _ensure_editable(report)
@@ -924,7 +970,7 @@ def report_sign(
             )
         report.signer_name = signer_name
         report.signed_at = timezone.now()
-        report.signature.save(f"{order.number}.png", ContentFile(raw), save=False)
+        report.signature.save(f"{order.number}-r{report.revision}.png", ContentFile(raw), save=False)
         report.content_hash = report_content_hash(report)
         report.save()
         work_order_transition(
@@ -939,8 +985,11 @@ def report_sign(
 
 @transaction.atomic
 def report_amend(*, order: WorkOrder, actor: Any, text: str) -> ReportAmendment:
-    report = getattr(order, "report", None)
-    if report is None or not report.is_signed:
+    _check_field_actor(order, actor)
+    report = (
+        ServiceReport.objects.filter(order=order, signed_at__isnull=False).order_by("-revision").first()
+    )
+    if report is None:
         raise ValidationFailed(_("报告尚未签字，可直接修改，无需更正记录"))
     if not (text or "").strip():
         raise ValidationFailed(_("请填写更正内容"), field="text")

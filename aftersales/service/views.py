@@ -392,7 +392,6 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sla_policy",
             "duplicate_of",
             "created_by",
-            "report",
         )
         .prefetch_related(
             "technicians__user",
