@@ -17,6 +17,17 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request made in English by an earlier test
+    leaves English active in the thread (LocaleMiddleware never deactivates)."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def reseed(transactional_db):
     """transaction=True tests flush the seeded configuration; put it back once."""

@@ -36,6 +36,15 @@ HAN = re.compile(r"[\u3400-\u9fff]+")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%[sdifr]|\{\w*\}")
 
 
+@pytest.fixture(autouse=True)
+def _restore_language():
+    """LocaleMiddleware activates the request's language for the thread and nothing resets it:
+    without this, every later test module would run in English."""
+    before = translation.get_language()
+    yield
+    translation.activate(before) if before else translation.deactivate()
+
+
 # --- a deliberately tiny .po reader (polib is not a dependency) ----------------------------------
 
 

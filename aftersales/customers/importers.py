@@ -14,19 +14,12 @@ from simple_history.utils import bulk_create_with_history
 from aftersales.accounts import roles
 from aftersales.core.importing import Column, Errors, Importer, Row, register_importer
 from aftersales.core.masking import mask_address, mask_phone
+from aftersales.core.phone import normalise_mobile
 
 from .models import Address, Contact, Customer, Region
 from .selectors import customers_for_user
 
-# The same rules as the intake's phone check (service.services.MOBILE_RE), which this app may not
-# import: a contact's mobile must be a Chinese mobile number, optionally with +86.
-MOBILE_RE = re.compile(r"^(?:\+?86[- ]?)?1[3-9]\d{9}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def normalise_mobile(value: str) -> str | None:
-    phone = re.sub(r"[\s()\-]", "", value or "")
-    return phone[-11:] if MOBILE_RE.match(phone) else None
 
 
 def _plain(name: str) -> str:

@@ -93,6 +93,9 @@ class DeliveryAttempt(models.Model):
         verbose_name = _("投递记录")
         verbose_name_plural = _("投递记录")
 
+    def __str__(self) -> str:
+        return f"{self.message_id} {'ok' if self.ok else 'error'}"
+
 
 class RecordedSms(models.Model):
     """What the default SMS adapter 'sends': kept so that staff and tests can read it."""
@@ -106,3 +109,6 @@ class RecordedSms(models.Model):
         ordering = ["-id"]
         verbose_name = _("短信记录")
         verbose_name_plural = _("短信记录")
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.text[:30]}"

@@ -359,6 +359,9 @@ class IdempotencyRecord(models.Model):
             models.UniqueConstraint(fields=["user", "key"], name="service_idempotency_unique")
         ]
 
+    def __str__(self) -> str:
+        return self.key
+
 
 class Attachment(models.Model):
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="attachments")
@@ -551,7 +554,9 @@ class ServiceReport(models.Model):
         verbose_name = _("服务报告")
         verbose_name_plural = _("服务报告")
         constraints = [
-            models.UniqueConstraint(fields=["order", "revision"], name="service_report_revision_unique")
+            models.UniqueConstraint(
+                fields=["order", "revision"], name="service_report_revision_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -580,6 +585,9 @@ class ChargeLine(models.Model):
         verbose_name = _("收费明细")
         verbose_name_plural = _("收费明细")
 
+    def __str__(self) -> str:
+        return f"{self.price_item_id} × {self.quantity} = {self.amount}"
+
 
 class ReportAmendment(models.Model):
     """A correction to a signed (frozen) report; the original stays as signed."""
@@ -593,3 +601,6 @@ class ReportAmendment(models.Model):
         ordering = ["at"]
         verbose_name = _("报告更正")
         verbose_name_plural = _("报告更正")
+
+    def __str__(self) -> str:
+        return f"{self.report_id} @ {self.at:%Y-%m-%d %H:%M}"

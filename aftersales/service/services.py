@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -28,6 +27,7 @@ from aftersales.core.errors import (
     ValidationFailed,
 )
 from aftersales.core.numbering import next_number
+from aftersales.core.phone import is_mobile, normalise_phone
 from aftersales.customers.models import Region
 from aftersales.network.models import Outlet, Staff
 from aftersales.network.selectors import outlet_covering, staff_for_user
@@ -56,34 +56,8 @@ from .models import (
 )
 from .sla import compute_deadlines, pick_policy, site_distance, sla_record_late
 
-# ASCII digits only: Python's \d also matches Arabic-Indic and other scripts' digits, which no
-# SMS gateway dials. Full-width digits typed with a Chinese IME are folded by NFKC first.
-MOBILE_RE = re.compile(r"^(?:\+?86)?1[3-9][0-9]{9}$", re.ASCII)
-LANDLINE_RE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}(?:-[0-9]{1,6})?$", re.ASCII)
-
-
-def normalise_phone(value: str) -> str:
-    """A mobile number as 11 digits (138-1234-5678, +86 138 1234 5678 and full-width digits are
-    accepted), or a landline with its area code; anything else is refused with an example."""
-    phone = re.sub(r"[\s()]", "", unicodedata.normalize("NFKC", value or ""))
-    mobile = re.sub(r"(?<=[0-9])-(?=[0-9])", "", phone)
-    if MOBILE_RE.match(mobile):
-        return mobile[-11:]
-    if LANDLINE_RE.match(phone):
-        return phone
-    raise ValidationFailed(
-        _(
-            "电话号码“%(value)s”格式不正确：请填写 11 位手机号（如 13812345678）"
-            "或带区号的固定电话（如 010-12345678）"
-        )
-        % {"value": value},
-        field="contact_mobile",
-    )
-
-
-def is_mobile(phone: str) -> bool:
-    return bool(MOBILE_RE.match(phone or ""))
-
+# The phone rules live in core so that imports and forms share them; re-exported here for callers.
+__all__ = ["is_mobile", "normalise_phone"]
 
 # --- attachments ----------------------------------------------------------------------------
 
@@ -790,8 +764,14 @@ def visit_record_steps(*, visit: Visit, actor: Any, **values: Any) -> Visit:
 
 
 _REPORT_CONTENT_FIELDS = (
-    "work_done", "cause", "responsibility", "parts_text", "old_parts_text", "labour_hours",
-    "travel_km", "is_chargeable",
+    "work_done",
+    "cause",
+    "responsibility",
+    "parts_text",
+    "old_parts_text",
+    "labour_hours",
+    "travel_km",
+    "is_chargeable",
 )
 
 
@@ -806,10 +786,7 @@ def _report_revision_from(signed: ServiceReport) -> ServiceReport:
 def _current_report_locked(order: WorkOrder) -> ServiceReport | None:
     """The latest revision, row-locked."""
     return (
-        ServiceReport.objects.select_for_update()
-        .filter(order=order)
-        .order_by("-revision")
-        .first()
+        ServiceReport.objects.select_for_update().filter(order=order).order_by("-revision").first()
     )
 
 
@@ -970,7 +947,9 @@ def report_sign(
             )
         report.signer_name = signer_name
         report.signed_at = timezone.now()
-        report.signature.save(f"{order.number}-r{report.revision}.png", ContentFile(raw), save=False)
+        report.signature.save(
+            f"{order.number}-r{report.revision}.png", ContentFile(raw), save=False
+        )
         report.content_hash = report_content_hash(report)
         report.save()
         work_order_transition(
@@ -987,7 +966,9 @@ def report_sign(
 def report_amend(*, order: WorkOrder, actor: Any, text: str) -> ReportAmendment:
     _check_field_actor(order, actor)
     report = (
-        ServiceReport.objects.filter(order=order, signed_at__isnull=False).order_by("-revision").first()
+        ServiceReport.objects.filter(order=order, signed_at__isnull=False)
+        .order_by("-revision")
+        .first()
     )
     if report is None:
         raise ValidationFailed(_("报告尚未签字，可直接修改，无需更正记录"))

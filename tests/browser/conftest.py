@@ -14,7 +14,9 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
+)
 
 
 def pytest_collection_modifyitems(items):
@@ -31,8 +33,15 @@ def browser() -> Iterator:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield b
         b.close()
@@ -51,10 +60,15 @@ def login(browser, live_server):
     real login form."""
     contexts = []
 
-    def _login(user, *, password: str = "password", viewport: dict | None = None, mobile: bool = False):
+    def _login(
+        user, *, password: str = "password", viewport: dict | None = None, mobile: bool = False
+    ):
         context = browser.new_context(
             viewport=viewport or {"width": 1280, "height": 900},
-            is_mobile=mobile, has_touch=mobile, locale="zh-CN", timezone_id="Asia/Shanghai",
+            is_mobile=mobile,
+            has_touch=mobile,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
         )
         contexts.append(context)
         page = context.new_page()

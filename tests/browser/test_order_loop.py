@@ -28,7 +28,9 @@ def _draw_signature(page) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_order_goes_from_hotline_to_callback_through_every_role(reseed, world, login, live_server, artifacts):
+def test_an_order_goes_from_hotline_to_callback_through_every_role(
+    reseed, world, login, live_server, artifacts
+):
     shot = iter(range(1, 100))
 
     def snap(page, name: str) -> None:
