@@ -239,7 +239,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "WorkOrderStatusEnum": "aftersales.service.models.Status",
+        "FaultGradeEnum": "aftersales.products.models.FaultGrade",
+        "UnitStatusEnum": "aftersales.products.models.Unit.Status",
+    },
 }
 
 # --- caches (rate limits) -------------------------------------------------------------------

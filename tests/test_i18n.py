@@ -42,7 +42,10 @@ def _restore_language():
     without this, every later test module would run in English."""
     before = translation.get_language()
     yield
-    translation.activate(before) if before else translation.deactivate()
+    if before:
+        translation.activate(before)
+    else:
+        translation.deactivate()
 
 
 # --- a deliberately tiny .po reader (polib is not a dependency) ----------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -22,13 +23,16 @@ _ROW_ERROR_FIELDS: dict[str, serializers.Field] = {
     "column": serializers.CharField(),
     "message": serializers.CharField(),
 }
+_RowErrorSerializer = inline_serializer(
+    "ImportRowError", _ROW_ERROR_FIELDS, many=True, required=False
+)
 _ResultSerializer = inline_serializer(
     "ImportResult",
     {
         "kind": serializers.CharField(),
         "rows": serializers.IntegerField(),
         "created": serializers.IntegerField(),
-        "errors": inline_serializer("ImportRowError", _ROW_ERROR_FIELDS, many=True),
+        "errors": _RowErrorSerializer,
     },
 )
 _FailureSerializer = inline_serializer(
@@ -38,7 +42,7 @@ _FailureSerializer = inline_serializer(
         "kind": serializers.CharField(required=False),
         "rows": serializers.IntegerField(required=False),
         "created": serializers.IntegerField(required=False),
-        "errors": inline_serializer("ImportRowError", _ROW_ERROR_FIELDS, many=True, required=False),
+        "errors": _RowErrorSerializer,
     },
 )
 
@@ -60,9 +64,12 @@ class ImportView(APIView):
         ),
     )
     def post(self, request: Request, kind: str) -> Response:
+        # Rights first: a role that may not import learns nothing about the file it sent.
+        if not get_importer(kind).may_import(request.user):
+            raise PermissionDenied(_("只有系统管理员和售后服务部主管可以导入主数据"))
         upload = request.FILES.get("file")
         if upload is None:
-            raise ValidationFailed("请上传文件（字段名 file）", field="file")
+            raise ValidationFailed(_("请上传文件（字段名 file）"), field="file")
         result = import_master_data(
             kind=kind,
             file_name=upload.name or "",
@@ -71,7 +78,7 @@ class ImportView(APIView):
         )
         if not result.ok:
             body: dict[str, Any] = {
-                "detail": f"{len(result.errors)} 处错误，未导入任何数据",
+                "detail": _("%(count)s 处错误，未导入任何数据") % {"count": len(result.errors)},
                 **result.as_dict(),
             }
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
@@ -89,7 +96,7 @@ class ImportTemplateView(APIView):
     def get(self, request: Request, kind: str) -> HttpResponse:
         importer = get_importer(kind)
         if not importer.may_import(request.user):
-            raise PermissionDenied("只有系统管理员和售后服务部主管可以导入主数据")
+            raise PermissionDenied(_("只有系统管理员和售后服务部主管可以导入主数据"))
         fmt = "csv" if request.query_params.get("fmt") == "csv" else "xlsx"
         content, content_type, name = template_file(kind=kind, fmt=fmt)
         response = HttpResponse(content, content_type=content_type)
