@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "aftersales.products",
     "aftersales.network",
     "aftersales.service",
+    "aftersales.parts",
+    "aftersales.quality",
     "aftersales.supervision",
     "aftersales.portal",
 ]

@@ -18,6 +18,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("orders/", include("aftersales.service.urls")),
     path("field/", include("aftersales.service.urls_field")),
+    path("parts/", include("aftersales.parts.urls")),
+    path("quality/", include("aftersales.quality.urls")),
     path("supervision/", include("aftersales.supervision.urls")),
     path("p/", include("aftersales.portal.urls")),
     path("api/v1/", include("aftersales.api_urls")),

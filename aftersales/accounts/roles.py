@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
@@ -101,7 +101,32 @@ def menu_for(user: Any) -> list[dict[str, str]]:
             "supervision:callback_list",
             has_role(user, Role.SUPERVISOR, Role.SERVICE_DIRECTOR, Role.ADMIN),
         ),
+        (
+            _("备件"),
+            "parts:home",
+            has_role(
+                user, Role.PARTS_KEEPER, Role.STATION_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN
+            ),
+        ),
+        (
+            _("责任裁定与索赔"),
+            "quality:home",
+            has_role(user, Role.QUALITY_ENGINEER, Role.SERVICE_DIRECTOR, Role.ADMIN),
+        ),
+        (
+            _("工单成本"),
+            "quality:costs",
+            has_role(user, Role.FINANCE, Role.SERVICE_DIRECTOR, Role.ADMIN),
+        ),
         (_("我的设备与报修"), "portal:home", is_customer(user)),
         (_("后台管理"), "admin:index", user.is_staff),
     ]
-    return [{"label": str(label), "url": reverse(name)} for label, name, ok in items if ok]
+    menu = []
+    for label, name, ok in items:
+        if not ok:
+            continue
+        try:
+            menu.append({"label": str(label), "url": reverse(name)})
+        except NoReverseMatch:
+            continue  # an app that is not installed in this deployment
+    return menu

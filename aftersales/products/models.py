@@ -21,6 +21,27 @@ class UsageUnit(models.TextChoices):
     HOURS = "h", _("运行小时")
 
 
+class Supplier(models.Model):
+    """A component maker: carries supplier claims (S8) and supplies parts (S7)."""
+
+    code = models.CharField(_("供应商编号"), max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    email = models.EmailField(_("邮箱"), blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("供应商")
+        verbose_name_plural = _("供应商")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class WarrantyPolicy(models.Model):
     name = models.CharField(_("名称"), max_length=100, unique=True)
     months = models.PositiveIntegerField(_("保修月数"))
