@@ -200,7 +200,6 @@ def test_placeholder_check_catches_a_dropped_or_renamed_placeholder():
     assert placeholders("%s 和 %s")[1] == 2
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
 def test_catalogue_is_in_step_with_the_source(tmp_path, settings, monkeypatch):
     """makemessages on a copy of the source must find nothing that is not already translated: a
     new `_("…")` or `{% trans %}` without an English entry fails here."""
@@ -303,14 +302,6 @@ def _data_strings() -> list[str]:
     # Chinese kept on purpose in the English catalogue (address examples such as 北京市朝阳区).
     found.update(text for e in messages() for text in e.msgstr.values() if HAN.search(text))
     return [s for s in found if s]
-
-
-def _action_labels_in_chinese() -> list[str]:
-    """services.ACTION_LABELS is built with eager gettext at import time, so it is frozen in
-    Chinese (see test_action_labels_follow_the_language). Tolerated on whole pages only until
-    that is fixed; then delete this and the xfail below."""
-    with translation.override("zh-hans"):
-        return [str(label) for label in services.ACTION_LABELS.values()]
 
 
 def _untranslated(html: str, data: list[str]) -> set[str]:
@@ -421,7 +412,7 @@ def test_order_detail_and_field_job_render_in_english(world):
         page = response.content.decode()
         for word in words:
             assert word in page, f"{word!r} missing from {url}"
-        leftovers = _untranslated(page, data + _action_labels_in_chinese())
+        leftovers = _untranslated(page, data)
         assert not leftovers, f"untranslated Chinese on {url}: {sorted(leftovers)}"
 
 
@@ -440,11 +431,6 @@ def test_switching_language_through_set_language_view(world):
     assert "Hotline intake" in page and "热线登记" not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aftersales/service/services.py ACTION_LABELS uses gettext (eager) at import time; "
-    "it must use gettext_lazy. When fixed, remove this marker and _action_labels_in_chinese().",
-)
 def test_action_labels_follow_the_language():
     with translation.override("en"):
         assert str(services.ACTION_LABELS["respond"]) == "Respond"

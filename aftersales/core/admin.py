@@ -49,6 +49,17 @@ def business_days_add_year(*, year: int) -> int:
     return len(rows)
 
 
+WEEKDAYS = [
+    gettext_lazy("周一"),
+    gettext_lazy("周二"),
+    gettext_lazy("周三"),
+    gettext_lazy("周四"),
+    gettext_lazy("周五"),
+    gettext_lazy("周六"),
+    gettext_lazy("周日"),
+]
+
+
 class AddYearForm(forms.Form):
     year = forms.IntegerField(
         label=gettext_lazy("年份"),
@@ -88,7 +99,7 @@ class BusinessDayAdmin(RoleModelAdmin):
 
     @admin.display(description=gettext_lazy("星期"))
     def weekday(self, obj: BusinessDay) -> str:
-        return "一二三四五六日"[obj.date.weekday()]
+        return str(WEEKDAYS[obj.date.weekday()])
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         missing = missing_calendar_years()

@@ -8,15 +8,31 @@ from functools import lru_cache
 
 from django.utils import timezone
 
-from . import clock
+from . import clock, confcache
 from .models import BusinessDay
 
 log = logging.getLogger(__name__)
 
 
+def _load_year(year: int) -> dict[date, bool] | None:
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    rows = dict(
+        BusinessDay.objects.filter(date__gte=start, date__lt=end).values_list("date", "is_workday")
+    )
+    return rows or None
+
+
+# Whole years of the table, shared by every BusinessCalendar of this process and reloaded when
+# the configuration stamp changes (any saved or deleted BusinessDay bumps it). A year without
+# rows is not kept, so a year added later in bulk (the admin's "add a year") is found at once.
+_YEARS: confcache.CachedMap[dict[date, bool]] = confcache.CachedMap(_load_year)
+confcache.watch(BusinessDay)
+
+
 class BusinessCalendar:
-    """Loads whole years from the table; a year with no rows falls back to Monday–Friday and is
-    remembered in `missing_years` so that callers can show a warning."""
+    """Loads whole years from the table (through the per-process cache); a year with no rows
+    falls back to Monday–Friday and is remembered in `missing_years` so that callers can show a
+    warning."""
 
     def __init__(self) -> None:
         self._years: dict[int, dict[date, bool] | None] = {}
@@ -24,11 +40,9 @@ class BusinessCalendar:
 
     def _load(self, year: int) -> dict[date, bool] | None:
         if year not in self._years:
-            rows = dict(
-                BusinessDay.objects.filter(date__year=year).values_list("date", "is_workday")
-            )
-            self._years[year] = rows or None
-            if not rows:
+            rows = _YEARS.get(year)
+            self._years[year] = rows
+            if rows is None:
                 log.warning("business calendar has no data for %s; using Monday–Friday", year)
         return self._years[year]
 
@@ -130,4 +144,6 @@ def seed_business_calendar() -> int:
             rows.append(BusinessDay(date=day, is_workday=workday, name=name))
         day += timedelta(days=1)
     BusinessDay.objects.bulk_create(rows, batch_size=500)
+    if rows:
+        confcache.bump()  # bulk_create sends no signals
     return len(rows)

@@ -49,7 +49,7 @@ class Column:
     key: str
     header: str
     required: bool = False
-    hint: str = ""
+    hint: Any = ""  # text or a lazy translation
 
 
 @dataclass(frozen=True)
@@ -454,7 +454,7 @@ def template_file(*, kind: str, fmt: str = "xlsx") -> tuple[bytes, str, str]:
     help_sheet.append([_("列"), _("必填"), _("说明")])
     for column in importer.columns:
         help_sheet.append(
-            [column.header, _("是") if column.required else _("否"), safe_cell(column.hint)]
+            [column.header, _("是") if column.required else _("否"), safe_cell(str(column.hint))]
         )
     buf = io.BytesIO()
     wb.save(buf)

@@ -21,7 +21,8 @@ class BusinessDay(models.Model):
         verbose_name_plural = _("业务日历")
 
     def __str__(self) -> str:
-        return f"{self.date} {'班' if self.is_workday else '休'} {self.name}".strip()
+        kind = _("工作日") if self.is_workday else _("休息日")
+        return f"{self.date} {kind} {self.name}".strip()
 
 
 class Counter(models.Model):

@@ -93,16 +93,20 @@ class CustomerImporter(Importer):
     kind = "customers"
     label = gettext_lazy("客户")
     columns = (
-        Column("code", "客户编号", True, "唯一，不能与已有客户重复"),
+        Column("code", "客户编号", True, gettext_lazy("唯一，不能与已有客户重复")),
         Column("name", "名称", True),
-        Column("kind", "类型", False, "单位 或 个人，默认单位"),
-        Column("is_key_account", "重点客户", False, "是/否"),
-        Column("contact_name", "联系人", False, "主要联系人姓名"),
-        Column("contact_mobile", "联系人手机", False, "11 位手机号，填了联系人就必填"),
+        Column("kind", "类型", False, gettext_lazy("单位 或 个人，默认单位")),
+        Column("is_key_account", "重点客户", False, gettext_lazy("是/否")),
+        Column("contact_name", "联系人", False, gettext_lazy("主要联系人姓名")),
+        Column(
+            "contact_mobile", "联系人手机", False, gettext_lazy("11 位手机号，填了联系人就必填")
+        ),
         Column("contact_email", "联系人邮箱", False),
-        Column("region_code", "地区代码", False, "12 位行政区划代码，与地区名称二选一"),
-        Column("region_name", "地区名称", False, "如 北京市朝阳区"),
-        Column("address", "详细地址", False, "填了地址就必须填地区"),
+        Column(
+            "region_code", "地区代码", False, gettext_lazy("12 位行政区划代码，与地区名称二选一")
+        ),
+        Column("region_name", "地区名称", False, gettext_lazy("如 北京市朝阳区")),
+        Column("address", "详细地址", False, gettext_lazy("填了地址就必须填地区")),
         Column("notes", "备注", False),
     )
 

@@ -57,14 +57,14 @@ class OutletImporter(Importer):
     kind = "outlets"
     label = gettext_lazy("服务网点")
     columns = (
-        Column("code", "网点编号", True, "唯一"),
+        Column("code", "网点编号", True, gettext_lazy("唯一")),
         Column("name", "名称", True),
-        Column("kind", "类型", False, "自建服务站、特约维修站、加盟服务站 或 经销商"),
-        Column("region_codes", "覆盖区域代码", False, "行政区划代码，多个用 ; 分隔"),
+        Column("kind", "类型", False, gettext_lazy("自建服务站、特约维修站、加盟服务站 或 经销商")),
+        Column("region_codes", "覆盖区域代码", False, gettext_lazy("行政区划代码，多个用 ; 分隔")),
         Column("address", "地址", False),
         Column("latitude", "纬度", False),
         Column("longitude", "经度", False),
-        Column("service_radius_km", "服务半径（公里）", False, "默认 100"),
+        Column("service_radius_km", "服务半径（公里）", False, gettext_lazy("默认 100")),
         Column("phone", "电话", False),
     )
 
@@ -173,23 +173,33 @@ class StaffImporter(Importer):
     kind = "staff"
     label = gettext_lazy("员工")
     columns = (
-        Column("username", "用户名", True, "登录名，唯一；密码由管理员在后台设置"),
+        Column("username", "用户名", True, gettext_lazy("登录名，唯一；密码由管理员在后台设置")),
         Column("name", "姓名", True),
-        Column("role", "角色", True, "如 服务工程师、服务站经理、客服坐席"),
-        Column("department", "部门", False, "留空按角色确定"),
-        Column("outlet_code", "网点编号", False, "已有服务网点的编号"),
-        Column("employee_no", "工号", True, "唯一"),
+        Column("role", "角色", True, gettext_lazy("如 服务工程师、服务站经理、客服坐席")),
+        Column("department", "部门", False, gettext_lazy("留空按角色确定")),
+        Column("outlet_code", "网点编号", False, gettext_lazy("已有服务网点的编号")),
+        Column("employee_no", "工号", True, gettext_lazy("唯一")),
         Column("mobile", "手机", False),
         Column("email", "邮箱", False),
-        Column("skills", "技能代码", False, "已有技能的代码，多个用 ; 分隔"),
+        Column("skills", "技能代码", False, gettext_lazy("已有技能的代码，多个用 ; 分隔")),
         Column(
             "certificate_numbers",
             "证书编号",
             False,
-            "多个用 ; 分隔，第 n 个证书对应第 n 个技能",
+            gettext_lazy("多个用 ; 分隔，第 n 个证书对应第 n 个技能"),
         ),
-        Column("certificate_expiry", "证书有效期至", False, "与证书编号一一对应，如 2027-06-30"),
-        Column("certificate_issued", "证书发证日期", False, "与证书编号一一对应；留空为导入当天"),
+        Column(
+            "certificate_expiry",
+            "证书有效期至",
+            False,
+            gettext_lazy("与证书编号一一对应，如 2027-06-30"),
+        ),
+        Column(
+            "certificate_issued",
+            "证书发证日期",
+            False,
+            gettext_lazy("与证书编号一一对应；留空为导入当天"),
+        ),
     )
 
     def may_import(self, actor: Any) -> bool:

@@ -27,11 +27,11 @@ class ProductModelImporter(Importer):
     kind = "product_models"
     label = gettext_lazy("产品型号")
     columns = (
-        Column("code", "型号代码", True, "唯一"),
+        Column("code", "型号代码", True, gettext_lazy("唯一")),
         Column("name", "型号名称", True),
         Column("category", "产品类别", False),
-        Column("warranty_policy", "保修政策", True, "已有保修政策的名称"),
-        Column("remote_support", "支持远程", False, "是/否"),
+        Column("warranty_policy", "保修政策", True, gettext_lazy("已有保修政策的名称")),
+        Column("remote_support", "支持远程", False, gettext_lazy("是/否")),
     )
 
     def may_import(self, actor: Any) -> bool:
@@ -96,16 +96,18 @@ class UnitImporter(Importer):
     kind = "units"
     label = gettext_lazy("设备档案")
     columns = (
-        Column("serial", "序列号", True, "序列号或车架号，唯一"),
-        Column("model_code", "型号代码", True, "已有产品型号的代码"),
-        Column("customer_code", "客户编号", False, "已有客户的编号"),
-        Column("sale_date", "销售日期", False, "如 2025-03-18"),
-        Column("acceptance_date", "验收日期", False, "不早于销售日期"),
-        Column("warranty_start", "保修开始", False, "留空则取验收日期，其次销售日期"),
-        Column("warranty_end", "保修结束", False, "留空则按型号的保修政策加延保月数计算"),
-        Column("extended_months", "延保月数", False, "如“3+1”的 1 年填 12"),
+        Column("serial", "序列号", True, gettext_lazy("序列号或车架号，唯一")),
+        Column("model_code", "型号代码", True, gettext_lazy("已有产品型号的代码")),
+        Column("customer_code", "客户编号", False, gettext_lazy("已有客户的编号")),
+        Column("sale_date", "销售日期", False, gettext_lazy("如 2025-03-18")),
+        Column("acceptance_date", "验收日期", False, gettext_lazy("不早于销售日期")),
+        Column("warranty_start", "保修开始", False, gettext_lazy("留空则取验收日期，其次销售日期")),
+        Column(
+            "warranty_end", "保修结束", False, gettext_lazy("留空则按型号的保修政策加延保月数计算")
+        ),
+        Column("extended_months", "延保月数", False, gettext_lazy("如“3+1”的 1 年填 12")),
         Column("software_version", "软件版本", False),
-        Column("site_region_code", "安装地区代码", False, "12 位行政区划代码"),
+        Column("site_region_code", "安装地区代码", False, gettext_lazy("12 位行政区划代码")),
         Column("site_address", "安装地址", False),
     )
 

@@ -18,8 +18,6 @@ class Decision:
     PAID = "paid"
     ON_SITE = "on_site"
 
-    choices = [(FREE, "免费（保内）"), (PAID, "收费（保外）"), (ON_SITE, "现场判定")]
-
 
 FREE_ORDER_TYPES = {"installation", "commissioning"}
 

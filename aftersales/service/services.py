@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftersales.accounts import roles
 from aftersales.accounts.models import Role
@@ -427,24 +428,25 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "reject": (frozenset({S.RECEIVED, S.RESPONDED}), S.REJECTED),
 }
 
+# Lazy: the labels are read per request, in the user's language, not once at import.
 ACTION_LABELS = {
-    "receive": _("受理"),
-    "respond": _("响应"),
-    "dispatch": _("派工"),
-    "reassign": _("改派"),
-    "depart": _("出发"),
-    "arrive": _("到场"),
-    "diagnose": _("诊断"),
-    "wait_parts": _("待备件"),
-    "take_back": _("取回返修"),
-    "resolve": _("解决"),
-    "resolve_remote": _("远程解决"),
-    "confirm": _("客户签字确认"),
-    "close": _("关闭"),
-    "follow_up": _("回访完成"),
-    "reopen": _("重开"),
-    "cancel": _("取消"),
-    "reject": _("拒绝"),
+    "receive": gettext_lazy("受理"),
+    "respond": gettext_lazy("响应"),
+    "dispatch": gettext_lazy("派工"),
+    "reassign": gettext_lazy("改派"),
+    "depart": gettext_lazy("出发"),
+    "arrive": gettext_lazy("到场"),
+    "diagnose": gettext_lazy("诊断"),
+    "wait_parts": gettext_lazy("待备件"),
+    "take_back": gettext_lazy("取回返修"),
+    "resolve": gettext_lazy("解决"),
+    "resolve_remote": gettext_lazy("远程解决"),
+    "confirm": gettext_lazy("客户签字确认"),
+    "close": gettext_lazy("关闭"),
+    "follow_up": gettext_lazy("回访完成"),
+    "reopen": gettext_lazy("重开"),
+    "cancel": gettext_lazy("取消"),
+    "reject": gettext_lazy("拒绝"),
 }
 
 _FIELD_ROLES: set[str] = {Role.TECHNICIAN, Role.STATION_MANAGER, Role.SERVICE_DIRECTOR, Role.ADMIN}

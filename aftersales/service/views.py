@@ -101,9 +101,9 @@ def _deadlines(order: WorkOrder, now: datetime) -> list[dict[str, Any]]:
     stopped = order.status in (Status.CANCELLED, Status.REJECTED)
     rows = []
     for key, label, due, met in (
-        ("response", _("响应"), order.response_due, order.responded_at),
-        ("arrival", _("到场"), order.arrival_due, order.first_arrived_at),
-        ("resolution", _("解决"), order.resolution_due, order.resolved_at),
+        ("response", _("响应时限"), order.response_due, order.responded_at),
+        ("arrival", _("到场时限"), order.arrival_due, order.first_arrived_at),
+        ("resolution", _("解决时限"), order.resolution_due, order.resolved_at),
     ):
         if due is None:
             continue
@@ -130,9 +130,9 @@ def _next_deadline(order: WorkOrder, now: datetime) -> dict[str, Any] | None:
     if order.status not in OPEN_STATUSES:
         return None
     for label, due, met in (
-        (_("响应"), order.response_due, order.responded_at),
-        (_("到场"), order.arrival_due, order.first_arrived_at),
-        (_("解决"), order.resolution_due, order.resolved_at),
+        (_("响应时限"), order.response_due, order.responded_at),
+        (_("到场时限"), order.arrival_due, order.first_arrived_at),
+        (_("解决时限"), order.resolution_due, order.resolved_at),
     ):
         if due is not None and met is None:
             return {"label": label, "due": due, "overdue": now > due}
