@@ -70,3 +70,33 @@ def test_an_agent_cannot_write_the_four_steps_or_the_report(world):
         services.visit_record_steps(visit=visit, actor=world["agent"], listen="x")
     visit.refresh_from_db()
     assert visit.listen != "x"
+
+
+def test_an_order_closed_again_after_a_reopen_gets_a_new_callback(
+    world, django_capture_on_commit_callbacks
+):
+    from aftersales.supervision.models import Callback
+    from aftersales.supervision.services import callback_complete
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = _signed_and_closed(world)
+    first = Callback.objects.get(order=order)
+    callback_complete(callback=first, actor=world["supervisor"], notes="客户满意")
+    order.refresh_from_db()
+    order = services.work_order_transition(
+        order=order, action="reopen", actor=world["agent"], reason="又坏了"
+    )
+    order = services.work_order_transition(
+        order=order, action="resolve_remote", actor=world["agent"], reason="远程指导复位"
+    )
+    services.report_sign(
+        order=order, actor=world["tech"].user, signer_name="王经理", image=png_data_url()
+    )
+    order.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        order = services.work_order_transition(order=order, action="close", actor=world["agent"])
+    callbacks = list(Callback.objects.filter(order=order).order_by("id"))
+    assert [c.status for c in callbacks] == [Callback.Status.DONE, Callback.Status.DUE]
+    callback_complete(callback=callbacks[1], actor=world["supervisor"], notes="已解决")
+    order.refresh_from_db()
+    assert order.status == Status.FOLLOWED_UP

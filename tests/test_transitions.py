@@ -122,7 +122,7 @@ def test_every_action_the_state_does_not_allow_is_refused_with_409_and_changes_n
         resp = client.post(transition_url(order), data, format="json")
         assert resp.status_code == 409, (action, resp.json())
         if action not in INTERNAL_ACTIONS:  # those say where they are done instead
-            assert ACTION_LABELS[action] in resp.json()["detail"]
+            assert str(ACTION_LABELS[action]) in resp.json()["detail"]
         assert snapshot(order) == before, action
         with pytest.raises(InvalidTransition):
             work_order_transition(

@@ -57,6 +57,22 @@ class UserAdmin(BaseUserAdmin, HistoryModelAdmin):
     def may_edit(self, user: Any) -> bool:
         return roles.is_admin(user)
 
+    def get_queryset(self, request: Any) -> Any:
+        qs = super().get_queryset(request)
+        # An administrator role manages people, never a superuser: otherwise it could change a
+        # superuser's password (Django's password view asks has_change_permission) and take over.
+        return qs if request.user.is_superuser else qs.filter(is_superuser=False)
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:

@@ -33,7 +33,7 @@ class Department(models.TextChoices):
 
 class User(AbstractUser):
     role = models.CharField(
-        _("角色"), max_length=20, choices=Role.choices, default=Role.AGENT, db_index=True
+        _("角色"), max_length=20, choices=Role.choices, default=Role.CUSTOMER, db_index=True
     )
     department = models.CharField(_("部门"), max_length=20, choices=Department.choices, blank=True)
     mobile = models.CharField(_("手机"), max_length=20, blank=True)

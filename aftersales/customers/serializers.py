@@ -1,29 +1,24 @@
 from rest_framework import serializers
 
-from aftersales.accounts import roles
-from aftersales.core.masking import mask_phone
+from aftersales.core.masking import MaskedFieldsMixin
 
 from .models import Address, Contact, Customer
 
 
-class ContactSerializer(serializers.ModelSerializer):
-    mobile = serializers.SerializerMethodField()
-
+class ContactSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = ["id", "name", "mobile", "email", "is_primary"]
-
-    def get_mobile(self, obj: Contact) -> str:
-        user = self.context["request"].user
-        return obj.mobile if roles.sees_personal_data(user) else mask_phone(obj.mobile)
+        masked = {"mobile": "phone", "email": "email"}
 
 
-class AddressSerializer(serializers.ModelSerializer):
+class AddressSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
     region = serializers.CharField(source="region.full_name")
 
     class Meta:
         model = Address
         fields = ["id", "label", "region", "detail", "latitude", "longitude"]
+        masked = {"detail": "address", "latitude": "coordinate", "longitude": "coordinate"}
 
 
 class CustomerSerializer(serializers.ModelSerializer):

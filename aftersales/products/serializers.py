@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from aftersales.core.masking import MaskedFieldsMixin
+
 from .models import FaultCode, ProductModel, Unit
 
 
@@ -26,7 +28,7 @@ class ProductModelSerializer(serializers.ModelSerializer):
         ]
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
     model = serializers.CharField(source="model.code")
     customer = serializers.CharField(source="customer.name", default=None)
 
@@ -46,3 +48,4 @@ class UnitSerializer(serializers.ModelSerializer):
             "site_address",
             "status",
         ]
+        masked = {"site_address": "address"}

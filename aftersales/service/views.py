@@ -379,6 +379,9 @@ def _intake_submit(
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     order = selectors.get_work_order_for_user(user, pk)
+    if roles.is_customer(user):
+        # The back-office page shows internal reasons and staff; customers have the portal.
+        return redirect("portal:order", pk=order.pk)
     order = (
         WorkOrder.objects.select_related(
             "customer",

@@ -15,7 +15,7 @@ class Callback(models.Model):
         DUE = "due", _("待回访")
         DONE = "done", _("已回访")
 
-    order = models.OneToOneField(WorkOrder, on_delete=models.CASCADE, related_name="callback")
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="callbacks")
     due_at = models.DateTimeField(_("回访时限"))
     status = models.CharField(
         _("状态"), max_length=8, choices=Status.choices, default=Status.DUE, db_index=True

@@ -23,8 +23,12 @@ def callback_create_for_order(*, order: WorkOrder, **_: Any) -> Callback:
     """Hook on 'work order closed': a callback falls due; the supervisors are told."""
     hours = ServiceSettings.get().callback_due_hours
     due = (order.closed_at or timezone.now()) + timedelta(hours=hours)
-    callback, created = Callback.objects.get_or_create(order=order, defaults={"due_at": due})
-    if created:
+    # One callback per closing: an order reopened and closed again gets a new one, while a
+    # repeated hook call for the same closing finds the callback still due.
+    callback = Callback.objects.filter(order=order, status=Callback.Status.DUE).first()
+    created = callback is None
+    if callback is None:
+        callback = Callback.objects.create(order=order, due_at=due)
         for user in User.objects.filter(role=Role.SUPERVISOR, is_active=True):
             outbox_enqueue(
                 template_code="callback_due",

@@ -59,6 +59,7 @@ def login(browser, live_server):
     """login(user, viewport=...) → a page whose context is logged in as `user` through the
     real login form."""
     contexts = []
+    csp_errors: list[str] = []
 
     def _login(
         user, *, password: str = "password", viewport: dict | None = None, mobile: bool = False
@@ -73,6 +74,15 @@ def login(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)
+        # A script the Content-Security-Policy blocks is a broken page: collect and fail.
+        page.on(
+            "console",
+            lambda msg: (
+                csp_errors.append(msg.text)
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
+        )
         page.goto(f"{live_server.url}/login/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", password)
@@ -83,3 +93,4 @@ def login(browser, live_server):
     yield _login
     for context in contexts:
         context.close()
+    assert csp_errors == [], csp_errors
