@@ -26,3 +26,36 @@ urlpatterns += [
     path("imports/<slug:kind>/", ImportView.as_view(), name="import"),
     path("imports/<slug:kind>/template/", ImportTemplateView.as_view(), name="import-template"),
 ]
+
+# Spare parts (owned by parts.api).
+from django.urls import include  # noqa: E402
+from rest_framework.routers import SimpleRouter  # noqa: E402
+
+from aftersales.parts import api as parts_api  # noqa: E402
+
+parts_router = SimpleRouter()
+parts_router.register("stock", parts_api.StockViewSet, basename="parts-stock")
+parts_router.register("movements", parts_api.MovementViewSet, basename="parts-movement")
+parts_router.register("requisitions", parts_api.RequisitionViewSet, basename="parts-requisition")
+parts_router.register("receipts", parts_api.ReceiptViewSet, basename="parts-receipt")
+parts_router.register("transfers", parts_api.TransferViewSet, basename="parts-transfer")
+parts_router.register("counts", parts_api.StockCountViewSet, basename="parts-count")
+parts_router.register("scraps", parts_api.ScrapViewSet, basename="parts-scrap")
+parts_router.register("old-returns", parts_api.OldPartReturnViewSet, basename="parts-old-return")
+parts_router.register("disposals", parts_api.DisposalViewSet, basename="parts-disposal")
+urlpatterns += [
+    path("parts/replenishment/", parts_api.ReplenishmentView.as_view(), name="parts-replenishment"),
+    path("parts/", include(parts_router.urls)),
+]
+
+# Quality: rulings, supplier claims, job costs (owned by quality.api).
+from aftersales.quality import api as quality_api  # noqa: E402
+
+quality_router = SimpleRouter()
+quality_router.register("rulings", quality_api.RulingViewSet, basename="quality-ruling")
+quality_router.register("claims", quality_api.ClaimViewSet, basename="quality-claim")
+quality_router.register("job-costs", quality_api.JobCostViewSet, basename="quality-job-cost")
+quality_router.register(
+    "cost-policies", quality_api.CostPolicyViewSet, basename="quality-cost-policy"
+)
+urlpatterns += [path("quality/", include(quality_router.urls))]

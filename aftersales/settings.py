@@ -231,7 +231,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "aftersales.core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"public_intake": os.environ.get("PUBLIC_INTAKE_RATE", "10/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Aftersales API",
@@ -251,12 +250,24 @@ SPECTACULAR_SETTINGS = {
 
 # --- caches (rate limits) -------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL and not TESTING:
+# The public form's rate limit counts in the cache, so the cache must be shared by every web
+# worker: Redis when there is one, otherwise a file cache on this machine (`serve` runs several
+# gunicorn workers; a per-process memory cache would multiply the limit).
+if TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+# Reports through the public QR form per client address and hour.
+PUBLIC_INTAKE_PER_HOUR = int(os.environ.get("PUBLIC_INTAKE_PER_HOUR", "10"))
 
 # --- background jobs ------------------------------------------------------------------------
 # Set both the backend and `immediate` explicitly: with no HUEY setting Huey picks Redis, and its

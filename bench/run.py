@@ -3,12 +3,13 @@
 1. Creates (or reuses with --reuse) a dedicated database, migrates it and loads the demo data.
 2. Loads --orders work orders (default 1,000,000) over --units units with INSERT … SELECT
    generate_series, respecting every NOT NULL column, then ANALYZE.
-3. Serves the product with `aftersales serve` (gunicorn, 2 workers, web only) and measures
-   `POST /api/v1/work-orders/` at 8 and 32 concurrent clients, then the work-order list (API and
-   the `/orders/` page) filtered by status and date, 25 rows.
-4. Serves the minimal endpoint of `bench/minimal_urls.py` (same settings, same rows) the same
-   way and prints both throughputs and their ratio (target ≥ 70 %), and the list p95 (target
-   < 100 ms).
+3. Serves the product with `aftersales serve` (gunicorn, 2 workers, web only) and, beside it,
+   the minimal endpoint of `bench/minimal_urls.py` (same settings, same rows), and measures
+   `POST /api/v1/work-orders/` at 8 and 32 concurrent clients in --rounds alternating turns
+   (product, minimal, product, …), so that other jobs on the machine weigh on both alike.
+4. Measures the work-order list (API and the `/orders/` page) filtered by status and date,
+   25 rows, and prints both throughputs and their ratio (target ≥ 70 %) and the list p95
+   (target < 100 ms).
 
 Load comes from threads in this process over loopback with http.client (gunicorn's sync workers
 close the connection after each response, so each request opens a new TCP connection — the same
@@ -367,6 +368,14 @@ def run_load(
     return summarise(latencies, elapsed, len(errors))
 
 
+def combine(runs: list[dict]) -> dict:
+    """One figure for several turns: requests over the time of all turns, percentiles over all
+    requests."""
+    latencies = [x for r in runs for x in r["latencies"]]
+    elapsed = sum(r["elapsed"] for r in runs)
+    return summarise(latencies, elapsed, sum(r["errors"] for r in runs))
+
+
 def summarise(latencies: list[float], elapsed: float, errors: int = 0) -> dict:
     ordered = sorted(latencies)
 
@@ -377,6 +386,8 @@ def summarise(latencies: list[float], elapsed: float, errors: int = 0) -> dict:
 
     return {
         "n": len(ordered),
+        "latencies": ordered,
+        "elapsed": elapsed,
         "errors": errors,
         "rps": len(ordered) / elapsed if elapsed else 0.0,
         "p50": pct(50),
@@ -433,10 +444,13 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--reuse", action="store_true", help="keep an existing bench database")
-    parser.add_argument("--per-client-8", type=int, default=100, help="requests per client at 8")
-    parser.add_argument("--per-client-32", type=int, default=40, help="requests per client at 32")
+    parser.add_argument("--per-client-8", type=int, default=50, help="requests per client at 8")
+    parser.add_argument("--per-client-32", type=int, default=20, help="requests per client at 32")
     parser.add_argument("--list-requests", type=int, default=200)
     parser.add_argument("--skip-minimal", action="store_true")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="alternating turns per level and server"
+    )
     args = parser.parse_args()
 
     data_dir = ROOT / "var" / "bench"
@@ -483,21 +497,37 @@ def main() -> int:
 
     results: dict[str, dict] = {}
 
-    def intake_levels(label: str, settings_module: str) -> None:
-        server = Server(env, settings_module, args.workers)
+    def intake_rounds() -> None:
+        """Both servers run side by side (an idle one costs nothing); each level is measured in
+        `--rounds` alternating turns, aftersales then minimal, so that a change in the machine's
+        load during the run (other jobs) hits both alike. Throughput is the total over the turns;
+        latency percentiles are over all of a server's requests."""
+        servers = {"aftersales": Server(env, "aftersales.settings", args.workers)}
         try:
-            session = Session(server.port)
-            session.login("agent")
+            if not args.skip_minimal:
+                servers["minimal"] = Server(env, "bench.settings", args.workers)
+            sessions = {}
             make = intake_request_factory(serials, codes)
-            run_load(session, make, 4, 10)  # warm-up: imports, connections, caches
+            for label, server in servers.items():
+                sessions[label] = Session(server.port)
+                sessions[label].login("agent")
+                run_load(sessions[label], make, 4, 10)  # warm-up: imports, connections, caches
             for clients, per in ((8, args.per_client_8), (32, args.per_client_32)):
-                log(f"== {label}: intake, {clients} clients × {per} requests")
-                results[f"{label}/{clients}"] = r = run_load(session, make, clients, per)
-                log(f"  {r['rps']:.0f} req/s, p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms")
-            if label == "aftersales":
-                list_bench(session)
+                turns: dict[str, list[dict]] = {label: [] for label in servers}
+                for turn in range(1, args.rounds + 1):
+                    for label in servers:
+                        r = run_load(sessions[label], make, clients, per)
+                        turns[label].append(r)
+                        log(
+                            f"== {label}: intake, {clients} clients × {per} requests, turn {turn}: "
+                            f"{r['rps']:.0f} req/s, p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms"
+                        )
+                for label, rs in turns.items():
+                    results[f"{label}/{clients}"] = combine(rs)
+            list_bench(sessions["aftersales"])
         finally:
-            server.stop()
+            for server in servers.values():
+                server.stop()
 
     today = date.today()
     recent_from = (today - timedelta(days=30)).isoformat()
@@ -533,9 +563,7 @@ def main() -> int:
             results[f"list/{label}"] = r
             log(f"  p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms ({r['errors']} errors)")
 
-    intake_levels("aftersales", "aftersales.settings")
-    if not args.skip_minimal:
-        intake_levels("minimal", "bench.settings")
+    intake_rounds()
 
     log("")
     load = os.getloadavg()
@@ -574,5 +602,167 @@ def main() -> int:
     return 0
 
 
+# --- parts: issue/consume throughput and stock on hand over a million ledger rows ------------
+
+
+def bench_parts(db_url: str, *, seconds: float = 10.0, ledger_rows: int = 1_000_000) -> int:
+    """8 threads (each its own connection) issue a part into a van and consume it on a report
+    (two guarded movements per job) for `seconds`, first all on one part of one warehouse (the
+    hottest row), then each on its own warehouse; then the stock-on-hand and ledger pages'
+    queries with `ledger_rows` movements in the ledger. Runs in this process against the
+    migrated bench database."""
+    os.environ.update({"DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "aftersales.settings"})
+    os.environ.pop("TEST_DB_NAME", None)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from aftersales.accounts.models import Role, User
+    from aftersales.network.models import Outlet
+    from aftersales.parts import selectors as ps
+    from aftersales.parts import services as pv
+    from aftersales.parts.models import Part, Requisition, StockMovement
+
+    keeper, _c = User.objects.get_or_create(
+        username="bench_keeper", defaults={"role": Role.PARTS_KEEPER}
+    )
+    part, _c = Part.objects.get_or_create(
+        code="BENCH-P", defaults={"name": "压测备件", "unit_cost": "10.00"}
+    )
+    from aftersales.network.models import Staff
+
+    outlets, staff = [], []
+    for i in range(8):
+        outlet, _c = Outlet.objects.get_or_create(
+            code=f"BENCH-OUT-{i}", defaults={"name": f"压测服务站{i}"}
+        )
+        user, _c = User.objects.get_or_create(
+            username=f"bench_tech_{i}", defaults={"role": Role.TECHNICIAN}
+        )
+        member, _c = Staff.objects.get_or_create(
+            user=user, defaults={"outlet": outlet, "employee_no": f"BENCH-{i}"}
+        )
+        outlets.append(outlet)
+        staff.append(member)
+    warehouses = [pv.outlet_warehouse(o) for o in outlets]
+    for wh in warehouses:
+        receipt = pv.receipt_create(
+            warehouse=wh, actor=keeper, lines=[{"part": part, "quantity": 1_000_000}]
+        )
+        pv.receipt_transition(obj=receipt, action="post", actor=keeper)
+    consumed = pv.virtual_location("consumed")
+
+    def job(i: int, wh, counter: list[int], stop: float) -> None:
+        van = pv.technician_van(staff[i])
+        req = Requisition.objects.create(
+            number=f"REQ-B{i}-{time.time_ns() % 10**12}",
+            requester=staff[i],
+            warehouse=wh,
+            part=part,
+            quantity=1,
+            status="approved",
+        )
+        try:
+            while time.monotonic() < stop:
+                pv.stock_move(
+                    part=part,
+                    from_location=wh,
+                    to_location=van,
+                    quantity=1,
+                    actor=keeper,
+                    document=req,
+                    reason="bench issue",
+                )
+                pv.stock_move(
+                    part=part,
+                    from_location=van,
+                    to_location=consumed,
+                    quantity=1,
+                    actor=keeper,
+                    document=req,
+                    reason="bench consume",
+                )
+                counter[i] += 1
+        finally:
+            connection.close()
+
+    rows = []
+    for label, pick in (
+        ("8 clients, one part in one warehouse", lambda i: warehouses[0]),
+        ("8 clients, one warehouse each", lambda i: warehouses[i]),
+    ):
+        counter = [0] * 8
+        stop = time.monotonic() + seconds
+        threads = [threading.Thread(target=job, args=(i, pick(i), counter, stop)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        jobs = sum(counter)
+        rows.append((label, f"{jobs / seconds:.0f}", f"{2 * jobs / seconds:.0f}"))
+        log(f"== parts {label}: {jobs / seconds:.0f} issue+consume/s")
+
+    have = StockMovement.objects.count()
+    if have < ledger_rows:
+        log(f"== parts: loading {ledger_rows - have:,} ledger rows")
+        supplier = pv.virtual_location("supplier")
+        with connection.cursor() as cur:
+            cur.execute(
+                "INSERT INTO parts_stockmovement (at, part_id, condition, quantity, "
+                "from_location_id, to_location_id, unit_cost, doc_type, doc_id, doc_number, "
+                "batch, reason) SELECT now() - (g || ' seconds')::interval, %s, 'new', 1, %s, "
+                "%s, 10, 'receipt', 0, 'RCV-BENCH', '', 'bench' FROM generate_series(1, %s) g",
+                [part.pk, supplier.pk, warehouses[1].pk, ledger_rows - have],
+            )
+            # Keep the balances equal to the ledger.
+            cur.execute(
+                "UPDATE parts_stockbalance SET quantity = quantity + %s WHERE "
+                "location_id = %s AND part_id = %s AND condition = 'new'",
+                [ledger_rows - have, warehouses[1].pk, part.pk],
+            )
+            cur.execute(
+                "UPDATE parts_stockbalance SET quantity = quantity - %s WHERE "
+                "location_id = %s AND part_id = %s AND condition = 'new'",
+                [ledger_rows - have, supplier.pk, part.pk],
+            )
+            cur.execute("ANALYZE parts_stockmovement")
+    timings = []
+    for label, query in (
+        (
+            "stock on hand, all warehouses, first page",
+            lambda: list(ps.stocks_for_user(keeper)[:51]),
+        ),
+        (
+            "stock on hand, one warehouse",
+            lambda: list(ps.stocks_for_user(keeper, location=warehouses[1].pk)[:51]),
+        ),
+        ("ledger, first page", lambda: list(ps.movements_for_user(keeper)[:51])),
+        (
+            "ledger, one warehouse, page 20",
+            lambda: list(ps.movements_for_user(keeper, location=warehouses[1].pk)[950:1001]),
+        ),
+    ):
+        samples = []
+        for _i in range(20):
+            t0 = time.perf_counter()
+            query()
+            samples.append((time.perf_counter() - t0) * 1000)
+        samples.sort()
+        timings.append((label, f"{statistics.median(samples):.1f}", f"{samples[18]:.1f}"))
+    log(table(rows, ("parts issue+consume", "jobs/s", "movements/s")))
+    log(f"Ledger rows: {StockMovement.objects.count():,}")
+    log(table(timings, ("parts query", "p50 ms", "p95 ms")))
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    if "--parts-only" in sys.argv:
+        sys.exit(bench_parts(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)))
+    skip_parts = "--skip-parts" in sys.argv
+    if skip_parts:
+        sys.argv.remove("--skip-parts")
+    code = main()
+    if code == 0 and not skip_parts:
+        code = bench_parts(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    sys.exit(code)

@@ -333,3 +333,18 @@ def test_a_customer_cannot_reopen_another_customers_order(world):
     assert response.status_code == 404
     order.refresh_from_db()
     assert order.status == Status.CLOSED
+
+
+def test_an_oversized_public_report_is_refused_before_its_body_is_read(client, world):
+    from aftersales.portal.views import MAX_PUBLIC_BODY
+    from aftersales.service.models import WorkOrder
+
+    url = f"/p/q/{world['unit'].qr_token}/"
+    response = client.post(
+        url,
+        data=b"x",
+        content_type="application/octet-stream",
+        CONTENT_LENGTH=str(MAX_PUBLIC_BODY + 1),
+    )
+    assert response.status_code == 413
+    assert not WorkOrder.objects.exists()

@@ -15,7 +15,8 @@ Writes that send no signals (`bulk_create`, `QuerySet.update()`, raw SQL) must c
 themselves. Caches keep only what they found: a missing row (a year with no calendar rows) is
 looked up again next time, so a bulk insert of new rows is seen without a bump.
 
-`scope()` reads the stamp once for a block (one request's intake) instead of once per look-up.
+`scope()` reads the stamp once for a block (one request's intake) instead of once per look-up;
+the block's first query can even carry it as an extra column (`stamp_sql()` + `offer()`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 T = TypeVar("T")
@@ -46,23 +48,46 @@ def _read() -> int:
     return int(row[0]) if row else 0
 
 
+_PENDING = -1  # inside a scope, not read yet
+
+
 def stamp() -> int:
     """The current configuration stamp (0 before any watched change was ever made)."""
     scoped = _scoped.get()
-    return scoped if scoped is not None else _read()
+    if scoped is None:
+        return _read()
+    if scoped == _PENDING:
+        scoped = _read()
+        _scoped.set(scoped)
+    return scoped
+
+
+def stamp_sql() -> RawSQL:
+    """The stamp as a column of another query (NULL before any change: pass it to `offer` as
+    is), so that a request can read it without a statement of its own."""
+    return RawSQL(
+        "SELECT value FROM core_counter WHERE prefix = %s AND year = %s", [_PREFIX, _YEAR]
+    )
+
+
+def offer(value: int | None) -> None:
+    """Inside a scope whose stamp has not been read yet, use this one (read by the caller's
+    own query through `stamp_sql()`, before any cached value was used)."""
+    if _scoped.get() == _PENDING:
+        _scoped.set(int(value or 0))
 
 
 @contextmanager
-def scope() -> Iterator[int]:
-    """Read the stamp once for the block; look-ups inside it reuse it. Nested scopes share the
-    outer stamp. Use it around work that does not itself change configuration."""
-    outer = _scoped.get()
-    if outer is not None:
-        yield outer
+def scope() -> Iterator[None]:
+    """Read the stamp at most once for the block (at the first look-up, or from `offer`);
+    look-ups inside it reuse it. Nested scopes share the outer one. Use it around work that does
+    not itself change configuration."""
+    if _scoped.get() is not None:
+        yield
         return
-    token = _scoped.set(_read())
+    token = _scoped.set(_PENDING)
     try:
-        yield _scoped.get() or 0
+        yield
     finally:
         _scoped.reset(token)
 

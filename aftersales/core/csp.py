@@ -6,10 +6,9 @@ relaxation is confined to /admin/ instead of weakening the public QR form and th
 
 from __future__ import annotations
 
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-
-from csp.middleware import CSPMiddleware, PolicyParts
 
 ADMIN_PREFIX = "/admin/"
 

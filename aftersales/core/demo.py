@@ -351,6 +351,12 @@ class DemoBuilder:
             self._products()
             self._customers()
         self._orders()
+        # The later domains add their own demo records on top of the order loop.
+        from aftersales.parts.demo import seed_demo_parts
+        from aftersales.quality.demo import seed_demo_quality
+
+        seed_demo_parts()
+        seed_demo_quality()
         return self
 
     def _user(

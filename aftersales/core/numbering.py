@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,11 +23,48 @@ def next_number(prefix: str, *, year: int | None = None, width: int = 6) -> str:
         return _take(prefix, year, width)
 
 
+def next_number_early(prefix: str, *, year: int | None = None, width: int = 6) -> str:
+    """`next_number` for a caller that is about to open its own transaction (intake): on
+    PostgreSQL, outside any transaction, the number is taken in a short transaction of its own,
+    so that the counter row of the year is locked for one statement instead of until the
+    caller's commit — concurrent intakes no longer queue on it, nor on each other's commit flush.
+
+    That little transaction commits without waiting for its WAL flush (`synchronous_commit =
+    off`, for it alone): the caller's commit comes later in the WAL and flushes it too, so an
+    order that is durable always has a durable number, and after a crash before that neither
+    exists. A caller whose own transaction then fails leaves a gap, which numbering allows.
+    Inside a transaction, and on SQLite (one writer at a time anyway), this is `next_number`."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return next_number(prefix, year=year, width=width)
+    year = year or timezone.localdate().year
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL synchronous_commit TO OFF")
+        return _take(prefix, year, width)
+
+
+def _increment(prefix: str, year: int) -> int | None:
+    """Add one to the counter and return the new value (None: no row yet). One statement with
+    `UPDATE … RETURNING` where the database has it (PostgreSQL, SQLite ≥ 3.35), else two."""
+    if connection.features.can_return_rows_from_bulk_insert:  # i.e. RETURNING is available
+        table = connection.ops.quote_name(Counter._meta.db_table)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"UPDATE {table} SET value = value + 1 WHERE prefix = %s AND year = %s "  # noqa: S608
+                "RETURNING value",
+                [prefix, year],
+            )
+            row = cur.fetchone()
+        return int(row[0]) if row else None
+    if not Counter.objects.filter(prefix=prefix, year=year).update(value=F("value") + 1):
+        return None
+    return Counter.objects.values_list("value", flat=True).get(prefix=prefix, year=year)
+
+
 def _take(prefix: str, year: int, width: int) -> str:
     for _ in range(3):
-        updated = Counter.objects.filter(prefix=prefix, year=year).update(value=F("value") + 1)
-        if updated:
-            value = Counter.objects.values_list("value", flat=True).get(prefix=prefix, year=year)
+        value = _increment(prefix, year)
+        if value is not None:
             return f"{prefix}-{year}-{value:0{width}d}"
         try:
             # A savepoint: on PostgreSQL a failed INSERT would otherwise abort the transaction.

@@ -10,6 +10,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 
+from aftersales.core import confcache
+
 from .models import Channel, DeliveryAttempt, MessageTemplate, OutboxMessage, OutboxStatus
 from .sms import get_sms_backend
 
@@ -112,15 +114,31 @@ class _SafeDict(dict):
         return "{" + key + "}"
 
 
+def _all_templates() -> dict[tuple[str, str, str], tuple[str, str]]:
+    return {
+        (code, channel, language): (subject, body)
+        for code, channel, language, subject, body in MessageTemplate.objects.values_list(
+            "code", "channel", "language", "subject", "body"
+        )
+    }
+
+
+# Every template's subject and body, per process, reloaded when the configuration stamp changes
+# (saving or deleting a template bumps it, in every process: core/confcache.py). A small table
+# (unique per code, channel and language) read for every queued message.
+_TEMPLATES: confcache.Cached[dict[tuple[str, str, str], tuple[str, str]]] = confcache.Cached(
+    _all_templates
+)
+confcache.watch(MessageTemplate)
+
+
 def _render(code: str, channel: str, language: str, params: dict[str, Any]) -> tuple[str, str]:
-    tpl = (
-        MessageTemplate.objects.filter(code=code, channel=channel, language=language).first()
-        or MessageTemplate.objects.filter(code=code, channel=channel, language="zh-hans").first()
-    )
+    templates = _TEMPLATES.get()
+    tpl = templates.get((code, channel, language)) or templates.get((code, channel, "zh-hans"))
     if tpl is None:
         raise LookupError(f"no message template {code}/{channel}")
     values = _SafeDict({k: str(v) for k, v in params.items()})
-    return tpl.subject.format_map(values), tpl.body.format_map(values)
+    return tpl[0].format_map(values), tpl[1].format_map(values)
 
 
 def outbox_enqueue(

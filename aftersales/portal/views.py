@@ -252,18 +252,35 @@ def _public_context(unit: Unit, form: FaultReportForm, **extra: Any) -> dict[str
     }
 
 
+# Up to five photos at the attachment limit, plus the form fields.
+MAX_PUBLIC_BODY = 5 * settings.ATTACHMENT_MAX_BYTES + 1024 * 1024
+
+
 def qr_report(request: HttpRequest, token: str) -> HttpResponse:
     unit_obj = get_unit_by_qr_token(token)
     if request.method != "POST":
         return render(
             request, "portal/report_form.html", _public_context(unit_obj, FaultReportForm())
         )
-    form = FaultReportForm(request.POST, request.FILES)
-    # Every attempt counts, valid or not: the form must not be a free oracle for bots.
+    # Every attempt counts, valid or not: the form must not be a free oracle for bots. Count and
+    # check the declared size before the body is parsed, so a flood never reaches the disk.
     if not throttle.allow("qr-intake", throttle.client_ip(request), limit=_public_limit()):
         messages.error(request, _("提交过于频繁，请一小时后再试，或直接拨打服务热线"))
-        context = _public_context(unit_obj, form, throttled=True)
+        context = _public_context(unit_obj, FaultReportForm(), throttled=True)
         return render(request, "portal/report_form.html", context, status=429)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_PUBLIC_BODY:
+        messages.error(request, _("附件总大小超过上限，请减少照片数量后重试"))
+        return render(
+            request,
+            "portal/report_form.html",
+            _public_context(unit_obj, FaultReportForm()),
+            status=413,
+        )
+    form = FaultReportForm(request.POST, request.FILES)
     if form.is_valid() and form.cleaned_data.get("website"):
         form.add_error(None, _("提交失败，请刷新页面后重试"))
     elif form.is_valid():

@@ -13,13 +13,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftersales.accounts import roles
 from aftersales.accounts.models import Role
+from aftersales.core import confcache
 from aftersales.core.calendar import BusinessCalendar
 from aftersales.core.errors import (
     IdempotencyMismatch,
@@ -27,14 +29,21 @@ from aftersales.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from aftersales.core.numbering import next_number
+from aftersales.core.numbering import next_number_early
 from aftersales.core.phone import is_mobile, normalise_phone
-from aftersales.customers.models import Region
 from aftersales.network.models import Outlet, Staff
-from aftersales.network.selectors import outlet_covering, staff_for_user
+from aftersales.network.selectors import (
+    covering_outlet_sql,
+    outlet_by_id,
+    outlet_covering,
+    region_by_code,
+    region_by_id,
+    skill_id_for_code,
+    staff_for_user,
+)
 from aftersales.notifications.models import Channel as MsgChannel
 from aftersales.notifications.services import outbox_enqueue
-from aftersales.products.models import FaultCode, FaultGrade, ProductModel, Unit
+from aftersales.products.models import FaultCode, FaultGrade, ProductModel, Unit, WarrantyPolicy
 from aftersales.products.warranty import decide_warranty
 
 from . import hooks
@@ -181,7 +190,11 @@ def work_order_intake(
 
 
 def _idempotent_replay(actor: Any, key: str, data: IntakeData) -> WorkOrder | None:
-    record = IdempotencyRecord.objects.select_related("order").filter(user=actor, key=key).first()
+    record = (
+        IdempotencyRecord.objects.select_related("order__outlet")
+        .filter(user=actor, key=key)
+        .first()
+    )
     if record is None:
         return None
     if record.request_hash != data.fingerprint():
@@ -190,6 +203,45 @@ def _idempotent_replay(actor: Any, key: str, data: IntakeData) -> WorkOrder | No
             % {"key": key}
         )
     return record.order
+
+
+def _load_fault_code(key: tuple[str, int | None]) -> FaultCode | None:
+    """The model's own fault code, else the generic one with that code."""
+    code, model_id = key
+    generic = FaultCode.objects.filter(code=code, model__isnull=True)
+    if model_id is None:
+        return generic.first()
+    return FaultCode.objects.filter(code=code, model_id=model_id).first() or generic.first()
+
+
+# Fault codes by (code, product model), per process: configuration edited in the admin, whose
+# saves and deletes bump the configuration stamp (core/confcache.py); codes not found are looked
+# up again next time. The instances are shared: read them, never change them.
+_FAULT_CODES: confcache.CachedMap[FaultCode] = confcache.CachedMap(_load_fault_code)
+confcache.watch(FaultCode)
+
+# Product models with their warranty policy, by id, per process (master data edited in the
+# admin; saves and deletes bump the configuration stamp; new models are read on first use).
+_PRODUCT_MODELS: confcache.CachedMap[ProductModel] = confcache.CachedMap(
+    lambda pk: ProductModel.objects.select_related("warranty_policy").filter(pk=pk).first()
+)
+confcache.watch(ProductModel, WarrantyPolicy)
+
+_CLOSED_STATES = (Status.CLOSED, Status.FOLLOWED_UP, Status.CANCELLED, Status.REJECTED)
+_DUPLICATE_STATES = [s for s in Status.values if s not in _CLOSED_STATES]
+
+
+def _earliest_open_order() -> RawSQL:
+    """The earliest open order of the unit, as a column of the unit's own query: a likely
+    duplicate. Written in SQL because the ORM's Subquery cost more to compile than to run."""
+    wo = connection.ops.quote_name(WorkOrder._meta.db_table)
+    unit = connection.ops.quote_name(Unit._meta.db_table)
+    marks = ", ".join(["%s"] * len(_DUPLICATE_STATES))
+    return RawSQL(  # noqa: S611 — table names from the models, values as parameters
+        f"SELECT w.id FROM {wo} w WHERE w.unit_id = {unit}.id AND w.status IN ({marks}) "  # noqa: S608
+        "ORDER BY w.received_at LIMIT 1",
+        _DUPLICATE_STATES,
+    )
 
 
 def _validate_intake(data: IntakeData, *, today: date) -> dict[str, Any]:
@@ -214,17 +266,28 @@ def _validate_intake(data: IntakeData, *, today: date) -> dict[str, Any]:
     unit = None
     model = None
     if data.serial:
+        # The unit row; its product model, warranty policy and site region come from the
+        # per-process caches (configuration and master data, invalidated on save).
+        # With it, in the same statement: its earliest open order (a likely duplicate), the
+        # outlet covering its site and the configuration stamp the caches are checked against.
+        unit_table = connection.ops.quote_name(Unit._meta.db_table)
         unit = (
-            Unit.objects.select_related("model__warranty_policy", "customer", "site_region")
+            Unit.objects.annotate(
+                open_order_id=_earliest_open_order(),
+                covering_outlet_id=covering_outlet_sql(f"{unit_table}.site_region_id"),
+                config_stamp=confcache.stamp_sql(),
+            )
             .filter(serial=data.serial.strip())
             .first()
         )
+        if unit is not None:
+            confcache.offer(unit.config_stamp)  # type: ignore[attr-defined]
         if unit is None:
             errors["serial"] = _(
                 "序列号“%(serial)s”未建档：请核对铭牌，或按未建档设备登记（填写型号和手写序列号）"
             ) % {"serial": data.serial}
         else:
-            model = unit.model
+            model = _PRODUCT_MODELS.get(unit.model_id)
     elif data.unregistered_serial:
         model = (
             ProductModel.objects.select_related("warranty_policy")
@@ -237,29 +300,18 @@ def _validate_intake(data: IntakeData, *, today: date) -> dict[str, Any]:
         errors["serial"] = _("请填写设备序列号")
     fault_code = None
     if data.fault_code:
-        fault_code = (
-            FaultCode.objects.filter(code=data.fault_code).filter(model__isnull=True).first()
-            if model is None
-            else (
-                FaultCode.objects.filter(code=data.fault_code, model=model).first()
-                or FaultCode.objects.filter(code=data.fault_code, model__isnull=True).first()
-            )
-        )
+        fault_code = _FAULT_CODES.get((data.fault_code, model.pk if model else None))
         if fault_code is None:
             errors["fault_code"] = _("故障代码“%(code)s”不存在") % {"code": data.fault_code}
     region = None
     if data.site_region_code:
-        region = (
-            Region.objects.filter(code=data.site_region_code)
-            .select_related("parent__parent")
-            .first()
-        )
+        region = region_by_code(data.site_region_code)
         if region is None:
             errors["site_region_code"] = _("行政区划代码“%(code)s”不存在") % {
                 "code": data.site_region_code
             }
     elif unit is not None and unit.site_region_id:
-        region = unit.site_region
+        region = region_by_id(unit.site_region_id)
     checked_files = []
     for upload in data.attachments:
         try:
@@ -278,12 +330,22 @@ def _intake(
     *, actor: Any, data: IntakeData, idempotency_key: str, now: datetime | None
 ) -> WorkOrder:
     now = now or timezone.now()
+    # One read of the configuration stamp for the SLA policies, the business calendar and the
+    # message template cached per process (core/confcache.py).
+    with confcache.scope():
+        return _intake_scoped(actor=actor, data=data, idempotency_key=idempotency_key, now=now)
+
+
+def _intake_scoped(
+    *, actor: Any, data: IntakeData, idempotency_key: str, now: datetime
+) -> WorkOrder:
     today = timezone.localdate(now)
     v = _validate_intake(data, today=today)
     unit: Unit | None = v["unit"]
     model: ProductModel | None = v["model"]
+    fault_code: FaultCode | None = v["fault_code"]
     fault_date = data.fault_date or today
-    grade = data.fault_grade or (v["fault_code"].default_grade if v["fault_code"] else FaultGrade.C)
+    grade = data.fault_grade or (fault_code.default_grade if fault_code else FaultGrade.C)
     policy_w = model.warranty_policy if model else None
     warranty = decide_warranty(
         fault_date=fault_date,
@@ -297,108 +359,89 @@ def _intake(
         exclusion_suspected=data.exclusion_suspected,
     )
     region = v["region"]
-    outlet = outlet_covering(region)
+    if unit is not None and not data.site_region_code:  # read with the unit
+        outlet = outlet_by_id(getattr(unit, "covering_outlet_id", None))
+    else:
+        outlet = outlet_covering(region)
     lat = data.latitude if data.latitude is not None else (unit.latitude if unit else None)
     lon = data.longitude if data.longitude is not None else (unit.longitude if unit else None)
     if lat is None and region is not None:
         lat, lon = region.latitude, region.longitude
     distance = site_distance(outlet, lat, lon)
-    customer = unit.customer if unit else None
-    policy = pick_policy(fault_grade=grade, customer_id=customer.pk if customer else None)
+    customer_id = unit.customer_id if unit else None
+    policy = pick_policy(fault_grade=grade, customer_id=customer_id)
     deadlines = compute_deadlines(
         policy=policy, received_at=now, distance=distance, calendar=BusinessCalendar()
     )
-    skill = None
-    if v["fault_code"] and v["fault_code"].skill_code:
-        from aftersales.network.models import Skill
-
-        skill = Skill.objects.filter(code=v["fault_code"].skill_code).first()
-    try:
-        with transaction.atomic():
-            duplicate = None
-            if unit is not None:
-                duplicate = (
-                    WorkOrder.objects.filter(
-                        unit=unit,
-                        status__in=[
-                            s
-                            for s in Status.values
-                            if s
-                            not in (
-                                Status.CLOSED,
-                                Status.FOLLOWED_UP,
-                                Status.CANCELLED,
-                                Status.REJECTED,
-                            )
-                        ],
+    skill_id = skill_id_for_code(fault_code.skill_code) if fault_code else None
+    duplicate_id = getattr(unit, "open_order_id", None)  # read with the unit
+    # The number after every check and look-up; on PostgreSQL in a short transaction of its own
+    # so that the counter row is not locked across the inserts and the commit below
+    # (core/numbering.py: `next_number_early`; inside a caller's transaction it joins it).
+    number = next_number_early("WO", year=today.year)
+    with transaction.atomic():
+        order = WorkOrder(
+            order_type=data.order_type,
+            channel=data.channel,
+            status=Status.RECEIVED,
+            customer_id=customer_id,
+            unit=unit,
+            serial_text=data.unregistered_serial.strip() if unit is None else "",
+            product_model=model,
+            reporter_name=data.reporter_name.strip(),
+            contact_mobile=v["contact_mobile"],
+            fault_description=data.fault_description.strip(),
+            fault_code=fault_code,
+            fault_grade=grade,
+            fault_date=fault_date,
+            required_skill_id=skill_id,
+            site_region=region,
+            site_address=(data.site_address or (unit.site_address if unit else "")).strip(),
+            latitude=lat,
+            longitude=lon,
+            warranty_decision=warranty.decision,
+            warranty_reason=warranty.reason,
+            exclusion_suspected=data.exclusion_suspected,
+            duplicate_of_id=duplicate_id,
+            outlet=outlet,
+            sla_policy=policy,
+            distance_km=distance,
+            received_at=now,
+            created_by=actor if getattr(actor, "pk", None) else None,
+            **deadlines,
+        )
+        order.number = number  # the first history row carries it: no placeholder
+        order.save()
+        WorkOrderTransition.objects.create(
+            order=order,
+            action="receive",
+            from_status=Status.RECEIVED,
+            to_status=Status.RECEIVED,
+            actor=order.created_by,
+            reason="",
+            at=now,
+            data={"channel": data.channel},
+        )
+        _store_attachments(order, v["files"], actor)
+        if is_mobile(order.contact_mobile):  # a landline cannot receive the SMS
+            outbox_enqueue(
+                template_code="order_received",
+                channel=MsgChannel.SMS,
+                cause=f"work_order:{order.pk}",
+                to=order.contact_mobile,
+                params={"number": order.number, "deadline": _fmt(order.response_due)},
+            )
+        if idempotency_key and order.created_by is not None:
+            try:
+                with transaction.atomic():
+                    IdempotencyRecord.objects.create(
+                        user=order.created_by,
+                        key=idempotency_key,
+                        request_hash=data.fingerprint(),
+                        order=order,
                     )
-                    .order_by("received_at")
-                    .first()
-                )
-            order = WorkOrder(
-                number=next_number("WO", year=today.year),
-                order_type=data.order_type,
-                channel=data.channel,
-                status=Status.RECEIVED,
-                customer=customer,
-                unit=unit,
-                serial_text=data.unregistered_serial.strip() if unit is None else "",
-                product_model=model,
-                reporter_name=data.reporter_name.strip(),
-                contact_mobile=v["contact_mobile"],
-                fault_description=data.fault_description.strip(),
-                fault_code=v["fault_code"],
-                fault_grade=grade,
-                fault_date=fault_date,
-                required_skill=skill,
-                site_region=region,
-                site_address=(data.site_address or (unit.site_address if unit else "")).strip(),
-                latitude=lat,
-                longitude=lon,
-                warranty_decision=warranty.decision,
-                warranty_reason=warranty.reason,
-                exclusion_suspected=data.exclusion_suspected,
-                duplicate_of=duplicate,
-                outlet=outlet,
-                sla_policy=policy,
-                distance_km=distance,
-                received_at=now,
-                created_by=actor if getattr(actor, "pk", None) else None,
-                **deadlines,
-            )
-            order.save()
-            WorkOrderTransition.objects.create(
-                order=order,
-                action="receive",
-                from_status=Status.RECEIVED,
-                to_status=Status.RECEIVED,
-                actor=order.created_by,
-                reason="",
-                at=now,
-                data={"channel": data.channel},
-            )
-            _store_attachments(order, v["files"], actor)
-            if is_mobile(order.contact_mobile):  # a landline cannot receive the SMS
-                outbox_enqueue(
-                    template_code="order_received",
-                    channel=MsgChannel.SMS,
-                    cause=f"work_order:{order.pk}",
-                    to=order.contact_mobile,
-                    params={"number": order.number, "deadline": _fmt(order.response_due)},
-                )
-            if idempotency_key and order.created_by is not None:
-                try:
-                    with transaction.atomic():
-                        IdempotencyRecord.objects.create(
-                            user=order.created_by,
-                            key=idempotency_key,
-                            request_hash=data.fingerprint(),
-                            order=order,
-                        )
-                except IntegrityError:
-                    raise _IdempotencyRace from None
-    except _IdempotencyRace:
-        raise
+            except IntegrityError:
+                raise _IdempotencyRace from None
     return order
 
 
@@ -866,6 +909,8 @@ def report_update(
                 )
             )
         ChargeLine.objects.bulk_create(lines)
+        # Other apps' billed amounts (out-of-warranty parts) belong to the same total.
+        total += sum(hooks.report_extra_charges.collect(report=report), Decimal("0"))
         report.charge_total = total
         report.is_chargeable = total > 0
         # Changed charges need a fresh approval.
@@ -890,7 +935,7 @@ def report_approve_charges(*, order: WorkOrder, actor: Any) -> ServiceReport:
 
 
 def report_content_hash(report: ServiceReport) -> str:
-    payload = {
+    payload: dict[str, Any] = {
         "order": report.order.number,
         "work_done": report.work_done,
         "cause": report.cause,
@@ -905,6 +950,11 @@ def report_content_hash(report: ServiceReport) -> str:
         "total": str(report.charge_total),
         "signer": report.signer_name,
     }
+    # Lines other apps add (the stock-linked parts); absent when none, so that the hashes of
+    # reports without them stay what they were.
+    extra = hooks.report_lines.collect(report=report)
+    if extra:
+        payload["lines"] = [{k: str(v) for k, v in line.items()} for line in extra]
     return hashlib.sha256(
         json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     ).hexdigest()

@@ -12,33 +12,53 @@ from django.db.models import Q
 from django.utils import timezone
 
 from aftersales.accounts.models import Role, User
+from aftersales.core import confcache
 from aftersales.core.calendar import BusinessCalendar
 from aftersales.customers.regions import distance_km
 from aftersales.network.models import Outlet, Staff
 from aftersales.notifications.models import Channel
 from aftersales.notifications.services import outbox_enqueue
 
-from .models import OPEN_STATUSES, Handover, ServiceSettings, SlaEvent, SlaPolicy, Status, WorkOrder
+from .models import (
+    OPEN_STATUSES,
+    DistanceTier,
+    Handover,
+    ServiceSettings,
+    SlaEvent,
+    SlaPolicy,
+    Status,
+    WorkOrder,
+)
 
 
 def hours(value: Decimal) -> timedelta:
     return timedelta(seconds=int(Decimal(value) * 3600))
 
 
-def pick_policy(*, fault_grade: str, customer_id: int | None) -> SlaPolicy | None:
-    """The most specific active policy: the customer's contract first, then the fault grade."""
-    qs = (
-        SlaPolicy.objects.filter(is_active=True)
-        .filter(
-            Q(customer_id=customer_id) | Q(customer__isnull=True)
-            if customer_id
-            else Q(customer__isnull=True)
-        )
-        .filter(Q(fault_grade=fault_grade) | Q(fault_grade=""))
+def _active_policies() -> list[SlaPolicy]:
+    return list(
+        SlaPolicy.objects.filter(is_active=True).prefetch_related("distance_tiers").order_by("pk")
     )
+
+
+# The active policies with their distance tiers, per process, reloaded when the configuration
+# stamp changes: saving or deleting a policy or a tier (admin, seeding) bumps it, in every
+# process (core/confcache.py). The instances are shared: read them, never change them.
+_POLICIES: confcache.Cached[list[SlaPolicy]] = confcache.Cached(_active_policies)
+confcache.watch(SlaPolicy, DistanceTier)
+
+
+def pick_policy(*, fault_grade: str, customer_id: int | None) -> SlaPolicy | None:
+    """The most specific active policy: the customer's contract first, then the fault grade.
+    The result (with its `distance_tiers` prefetched) comes from the per-process cache: treat it
+    as read-only."""
     best = None
     best_key: tuple[int, int, int] | None = None
-    for policy in qs:
+    for policy in _POLICIES.get():
+        if policy.customer_id is not None and policy.customer_id != customer_id:
+            continue
+        if policy.fault_grade not in ("", fault_grade):
+            continue
         key = (int(policy.customer_id is not None), int(policy.fault_grade != ""), -policy.pk)
         if best_key is None or key > best_key:
             best, best_key = policy, key

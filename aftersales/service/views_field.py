@@ -26,7 +26,7 @@ from aftersales.core.errors import ServiceError
 from aftersales.core.masking import mask_phone
 from aftersales.core.pdf import render_pdf
 
-from . import services
+from . import hooks, services
 from .forms_field import (
     AmendForm,
     ReportForm,
@@ -168,6 +168,9 @@ def _job_context(
         "handovers": list(order.handovers.select_related("technician__user")),
         "transitions": _transitions(order),
         "report": report,
+        "extra_panels": hooks.field_panels.collect(
+            request=request, order=order, report=report, page="job"
+        ),
     }
 
 
@@ -323,11 +326,20 @@ def _report_context(
         "amend_form": amend_form or AmendForm(),
         "amendments": list(report.amendments.all()) if report else [],
         "visits": list(order.visits.select_related("technician__user")),
+        # Other apps' content of the report (parts fitted) and their panels on the page.
+        "report_lines": hooks.report_lines.collect(report=report) if report else [],
+        "extra_panels": hooks.field_panels.collect(
+            request=request, order=order, report=report, page="report"
+        ),
     }
 
 
 @login_required
 def report(request: HttpRequest, pk: int) -> HttpResponse:
+    if roles.is_customer(request.user):
+        # The signed report reaches customers as the PDF from their portal order page.
+        order = _order(request, pk)
+        return redirect("portal:order", pk=order.pk)
     if request.method == "POST":
         _require_field_role(request)
         order = _order(request, pk, write=True)

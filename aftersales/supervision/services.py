@@ -26,7 +26,6 @@ def callback_create_for_order(*, order: WorkOrder, **_: Any) -> Callback:
     # One callback per closing: an order reopened and closed again gets a new one, while a
     # repeated hook call for the same closing finds the callback still due.
     callback = Callback.objects.filter(order=order, status=Callback.Status.DUE).first()
-    created = callback is None
     if callback is None:
         callback = Callback.objects.create(order=order, due_at=due)
         for user in User.objects.filter(role=Role.SUPERVISOR, is_active=True):
