@@ -31,8 +31,9 @@ def next_number_early(prefix: str, *, year: int | None = None, width: int = 6) -
 
     That little transaction commits without waiting for its WAL flush (`synchronous_commit =
     off`, for it alone): the caller's commit comes later in the WAL and flushes it too, so an
-    order that is durable always has a durable number, and after a crash before that neither
-    exists. A caller whose own transaction then fails leaves a gap, which numbering allows.
+    order that is durable always has a durable number; after a crash before that the order does
+    not exist and its number is at worst given out again. A caller whose own transaction then
+    fails leaves a gap, which numbering allows.
     Inside a transaction, and on SQLite (one writer at a time anyway), this is `next_number`."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return next_number(prefix, year=year, width=width)

@@ -13,3 +13,10 @@ class ServiceConfig(AppConfig):
         from .seed import seed_service_defaults
 
         register_seeder(seed_service_defaults, order=20)
+        # These modules watch the configuration tables they cache (core.confcache.watch): import
+        # them here so the invalidation receivers exist in every process, whatever else loads.
+        from aftersales.network import selectors as _network_selectors  # noqa: F401
+        from aftersales.notifications import services as _notification_services  # noqa: F401
+
+        from . import services as _services  # noqa: F401
+        from . import sla as _sla  # noqa: F401
