@@ -137,22 +137,106 @@ def _with(body: dict[str, Any], **line: Any) -> dict[str, Any]:
 UNKNOWN = 987654
 BAD_INPUT = [
     # (url, who, body, field, message)
-    ("receipts", "keeper", lambda pw: _with(BODIES["receipts"](pw), part=UNKNOWN), "lines", "备件不存在"),
-    ("receipts", "keeper", lambda pw: _with(BODIES["receipts"](pw), quantity=-3), "lines", "数量必须大于 0"),
-    ("receipts", "manager", lambda pw: {**BODIES["receipts"](pw), "warehouse": pw["other_wh"].pk}, "warehouse", "仓库不存在"),
-    ("transfers", "keeper", lambda pw: _with(BODIES["transfers"](pw), part=UNKNOWN), "lines", "备件不存在"),
-    ("transfers", "keeper", lambda pw: _with(BODIES["transfers"](pw), quantity=0), "lines", "数量必须大于 0"),
-    ("transfers", "manager", lambda pw: {**BODIES["transfers"](pw), "from_warehouse": pw["other_wh"].pk}, "from_warehouse", "仓库不存在"),
-    ("transfers", "keeper", lambda pw: {**BODIES["transfers"](pw), "to_warehouse": UNKNOWN}, "to_warehouse", "仓库不存在"),
-    ("scraps", "keeper", lambda pw: {**BODIES["scraps"](pw), "part": UNKNOWN}, "part", "备件不存在"),
-    ("scraps", "keeper", lambda pw: {**BODIES["scraps"](pw), "quantity": -1}, "quantity", "数量必须是正整数"),
-    ("scraps", "keeper", lambda pw: {**BODIES["scraps"](pw), "reason": " "}, "reason", "请填写报废原因"),
-    ("scraps", "manager", lambda pw: {**BODIES["scraps"](pw), "warehouse": pw["other_wh"].pk}, "warehouse", "仓库不存在"),
-    ("counts", "keeper", lambda pw: {**BODIES["counts"](pw), "parts": [UNKNOWN]}, "lines", "备件不存在"),
+    (
+        "receipts",
+        "keeper",
+        lambda pw: _with(BODIES["receipts"](pw), part=UNKNOWN),
+        "lines",
+        "备件不存在",
+    ),
+    (
+        "receipts",
+        "keeper",
+        lambda pw: _with(BODIES["receipts"](pw), quantity=-3),
+        "lines",
+        "数量必须大于 0",
+    ),
+    (
+        "receipts",
+        "manager",
+        lambda pw: {**BODIES["receipts"](pw), "warehouse": pw["other_wh"].pk},
+        "warehouse",
+        "仓库不存在",
+    ),
+    (
+        "transfers",
+        "keeper",
+        lambda pw: _with(BODIES["transfers"](pw), part=UNKNOWN),
+        "lines",
+        "备件不存在",
+    ),
+    (
+        "transfers",
+        "keeper",
+        lambda pw: _with(BODIES["transfers"](pw), quantity=0),
+        "lines",
+        "数量必须大于 0",
+    ),
+    (
+        "transfers",
+        "manager",
+        lambda pw: {**BODIES["transfers"](pw), "from_warehouse": pw["other_wh"].pk},
+        "from_warehouse",
+        "仓库不存在",
+    ),
+    (
+        "transfers",
+        "keeper",
+        lambda pw: {**BODIES["transfers"](pw), "to_warehouse": UNKNOWN},
+        "to_warehouse",
+        "仓库不存在",
+    ),
+    (
+        "scraps",
+        "keeper",
+        lambda pw: {**BODIES["scraps"](pw), "part": UNKNOWN},
+        "part",
+        "备件不存在",
+    ),
+    (
+        "scraps",
+        "keeper",
+        lambda pw: {**BODIES["scraps"](pw), "quantity": -1},
+        "quantity",
+        "数量必须是正整数",
+    ),
+    (
+        "scraps",
+        "keeper",
+        lambda pw: {**BODIES["scraps"](pw), "reason": " "},
+        "reason",
+        "请填写报废原因",
+    ),
+    (
+        "scraps",
+        "manager",
+        lambda pw: {**BODIES["scraps"](pw), "warehouse": pw["other_wh"].pk},
+        "warehouse",
+        "仓库不存在",
+    ),
+    (
+        "counts",
+        "keeper",
+        lambda pw: {**BODIES["counts"](pw), "parts": [UNKNOWN]},
+        "lines",
+        "备件不存在",
+    ),
     ("counts", "manager", lambda pw: {"warehouse": pw["other_wh"].pk}, "warehouse", "仓库不存在"),
-    ("disposals", "keeper", lambda pw: {**BODIES["disposals"](pw), "warehouse": UNKNOWN}, "warehouse", "仓库不存在"),
-    ("disposals", "keeper", lambda pw: {**BODIES["disposals"](pw), "action": "sell"}, "action", "未知的处置方式"),
-]  # fmt: skip
+    (
+        "disposals",
+        "keeper",
+        lambda pw: {**BODIES["disposals"](pw), "warehouse": UNKNOWN},
+        "warehouse",
+        "仓库不存在",
+    ),
+    (
+        "disposals",
+        "keeper",
+        lambda pw: {**BODIES["disposals"](pw), "action": "sell"},
+        "action",
+        "未知的处置方式",
+    ),
+]
 
 
 @pytest.mark.parametrize(("url", "who", "body", "field", "message"), BAD_INPUT)
@@ -241,7 +325,9 @@ def test_a_count_with_a_variance_through_the_api_posts_the_adjustment_on_approva
     [line] = created.json()["lines"]
     assert (line["part"], line["system_quantity"], line["counted_quantity"]) == (relay.pk, 5, None)
 
-    entered = post(pw, "manager", f"counts/{pk}/lines/", {"lines": [{"id": line["id"], "counted_quantity": 3}]})  # fmt: skip
+    entered = post(
+        pw, "manager", f"counts/{pk}/lines/", {"lines": [{"id": line["id"], "counted_quantity": 3}]}
+    )
 
     assert entered.status_code == 200, entered.json()
     assert entered.json()["lines"][0]["variance"] == -2
@@ -265,12 +351,18 @@ def test_counted_quantities_are_checked_and_only_for_a_count_of_ones_own(pw):
     pk = post(pw, "keeper", "counts/", {"warehouse": pw["wh"].pk}).json()["id"]
     line = StockCount.objects.get(pk=pk).lines.get()
 
-    negative = post(pw, "keeper", f"counts/{pk}/lines/", {"lines": [{"id": line.pk, "counted_quantity": -1}]})  # fmt: skip
+    negative = post(
+        pw, "keeper", f"counts/{pk}/lines/", {"lines": [{"id": line.pk, "counted_quantity": -1}]}
+    )
     assert negative.status_code == 400 and "实盘数量不能为负" in negative.json()["detail"]
-    foreign = post(pw, "keeper", f"counts/{pk}/lines/", {"lines": [{"id": UNKNOWN, "counted_quantity": 1}]})  # fmt: skip
+    foreign = post(
+        pw, "keeper", f"counts/{pk}/lines/", {"lines": [{"id": UNKNOWN, "counted_quantity": 1}]}
+    )
     assert foreign.status_code == 400 and "盘点行不存在" in foreign.json()["detail"]
     for who in ("tech", "other_tech", "agent"):
-        hidden = post(pw, who, f"counts/{pk}/lines/", {"lines": [{"id": line.pk, "counted_quantity": 1}]})  # fmt: skip
+        hidden = post(
+            pw, who, f"counts/{pk}/lines/", {"lines": [{"id": line.pk, "counted_quantity": 1}]}
+        )
         assert hidden.status_code == 404, who
     line.refresh_from_db()
     assert line.counted_quantity is None
@@ -281,7 +373,9 @@ def test_a_scrap_approved_through_the_api_leaves_the_stock(pw):
     assert created.status_code == 201, created.json()
     assert created.json()["reason"] == "受潮锈蚀"
 
-    approved = post(pw, "keeper", f"scraps/{created.json()['id']}/transitions/", {"action": "approve"})  # fmt: skip
+    approved = post(
+        pw, "keeper", f"scraps/{created.json()['id']}/transitions/", {"action": "approve"}
+    )
 
     assert approved.status_code == 200
     assert services.balance_of(pw["wh"], pw["relay"]) == 4
@@ -299,7 +393,12 @@ def test_a_disposal_through_the_api_refurbishes_the_old_part_when_posted(pw):
     [line] = created.json()["lines"]
     assert (line["old_return"], line["action"]) == (ret.pk, "scrap")
 
-    changed = post(pw, "keeper", f"disposals/{pk}/lines/", {"lines": [{"id": line["id"], "action": "refurbish"}]})  # fmt: skip
+    changed = post(
+        pw,
+        "keeper",
+        f"disposals/{pk}/lines/",
+        {"lines": [{"id": line["id"], "action": "refurbish"}]},
+    )
     assert changed.status_code == 200, changed.json()
     assert changed.json()["lines"][0]["action"] == "refurbish"
     assert post(pw, "keeper", f"disposals/{pk}/transitions/", {"action": "post"}).status_code == 200
@@ -308,7 +407,9 @@ def test_a_disposal_through_the_api_refurbishes_the_old_part_when_posted(pw):
     assert services.balance_of(wh, relay, "refurbished") == 1
     ret.refresh_from_db()
     assert ret.status == "written_off"
-    late = post(pw, "keeper", f"disposals/{pk}/lines/", {"lines": [{"id": line["id"], "action": "scrap"}]})  # fmt: skip
+    late = post(
+        pw, "keeper", f"disposals/{pk}/lines/", {"lines": [{"id": line["id"], "action": "scrap"}]}
+    )
     assert late.status_code == 409
 
 
@@ -317,11 +418,17 @@ def test_a_disposal_line_must_be_the_disposals_own_and_only_a_keeper_changes_it(
     created = post(pw, "keeper", "disposals/", BODIES["disposals"](pw)).json()
     pk, line = created["id"], created["lines"][0]["id"]
 
-    unknown = post(pw, "keeper", f"disposals/{pk}/lines/", {"lines": [{"id": UNKNOWN, "action": "refurbish"}]})  # fmt: skip
+    unknown = post(
+        pw, "keeper", f"disposals/{pk}/lines/", {"lines": [{"id": UNKNOWN, "action": "refurbish"}]}
+    )
     assert unknown.status_code == 400 and "lines" in unknown.json()["errors"]
-    by_manager = post(pw, "manager", f"disposals/{pk}/lines/", {"lines": [{"id": line, "action": "refurbish"}]})  # fmt: skip
+    by_manager = post(
+        pw, "manager", f"disposals/{pk}/lines/", {"lines": [{"id": line, "action": "refurbish"}]}
+    )
     assert by_manager.status_code == 403
-    by_tech = post(pw, "tech", f"disposals/{pk}/lines/", {"lines": [{"id": line, "action": "refurbish"}]})  # fmt: skip
+    by_tech = post(
+        pw, "tech", f"disposals/{pk}/lines/", {"lines": [{"id": line, "action": "refurbish"}]}
+    )
     assert by_tech.status_code == 404
     assert Disposal.objects.get(pk=pk).lines.get().action == "scrap"
 
@@ -368,7 +475,9 @@ def test_the_stock_exports_to_excel_with_the_lists_filters_and_rights(pw):
         ("WH-BJ-CY", "P-RELAY", 5),
         ("WH-BJ-HD", "P-RELAY", 3),
     }
-    only = _sheet(api_client_for(pw["keeper"]).get(f"{API}/stock/export/?location={pw['other_wh'].pk}"))  # fmt: skip
+    only = _sheet(
+        api_client_for(pw["keeper"]).get(f"{API}/stock/export/?location={pw['other_wh'].pk}")
+    )
     assert [r[0] for r in only[1:]] == ["WH-BJ-HD"]
     mine = _sheet(api_client_for(pw["manager"].user).get(f"{API}/stock/export/"))
     assert [r[0] for r in mine[1:]] == ["WH-BJ-CY"]

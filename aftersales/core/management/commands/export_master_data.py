@@ -7,14 +7,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from aftersales.core.errors import ServiceError
 from aftersales.core.importing import export_master_data, load_importers
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("导出主数据为 Excel（.xlsx）或 CSV，列与导入模板相同。")
+    help = _("导出主数据为 Excel（.xlsx）或 CSV，列与导入模板相同。")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=sorted(load_importers()))

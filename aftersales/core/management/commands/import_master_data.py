@@ -8,14 +8,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from aftersales.core.errors import ServiceError
 from aftersales.core.importing import import_master_data, load_importers
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = _(
         "导入主数据（Excel .xlsx 或 CSV）：任何一行有错则不导入任何数据，并列出每个错误。"
     )
 
@@ -25,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user",
             default="",
-            help=gettext_lazy("记入字段历史的操作人用户名（不填则记为命令行）"),
+            help=_("记入字段历史的操作人用户名（不填则记为命令行）"),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
