@@ -218,7 +218,7 @@ BAD_INPUT = [
         "counts",
         "keeper",
         lambda pw: {**BODIES["counts"](pw), "parts": [UNKNOWN]},
-        "lines",
+        "parts",
         "备件不存在",
     ),
     ("counts", "manager", lambda pw: {"warehouse": pw["other_wh"].pk}, "warehouse", "仓库不存在"),

@@ -89,11 +89,11 @@ def _part(pk: Any, field: str = "part") -> Part:
     return part
 
 
-def _lines_with_parts(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _lines_with_parts(lines: list[dict[str, Any]], field: str = "lines") -> list[dict[str, Any]]:
     """The body's lines with each part id replaced by the part (one query for all of them)."""
     parts = Part.objects.filter(is_active=True).in_bulk({line["part"] for line in lines})
     if any(line["part"] not in parts for line in lines):
-        raise ValidationFailed(_("备件不存在"), field="lines")
+        raise ValidationFailed(_("备件不存在"), field=field)
     return [{**line, "part": parts[line["part"]]} for line in lines]
 
 
@@ -304,11 +304,9 @@ class TransferViewSet(DocumentViewSet):
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
         from_warehouse = _warehouse(request.user, data["from_warehouse"], "from_warehouse")
-        to_warehouse = (
-            Location.objects.filter(pk=data["to_warehouse"], kind__in=Location.WAREHOUSE_KINDS)
-            .exclude(is_active=False)
-            .first()
-        )
+        to_warehouse = Location.objects.filter(
+            pk=data["to_warehouse"], kind__in=Location.WAREHOUSE_KINDS, is_active=True
+        ).first()
         if to_warehouse is None:
             raise ValidationFailed(_("仓库不存在或您无权使用"), field="to_warehouse")
         transfer = services.transfer_create(
@@ -339,9 +337,8 @@ class StockCountViewSet(DocumentViewSet):
         warehouse = _warehouse(request.user, data["warehouse"])
         parts = None
         if data.get("parts"):
-            parts = [
-                line["part"] for line in _lines_with_parts([{"part": p} for p in data["parts"]])
-            ]
+            wanted = [{"part": pk} for pk in data["parts"]]
+            parts = [line["part"] for line in _lines_with_parts(wanted, field="parts")]
         count = services.stock_count_create(warehouse=warehouse, actor=request.user, parts=parts)
         return created(StockCountSerializer(count).data)
 

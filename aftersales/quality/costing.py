@@ -4,9 +4,11 @@ the rates in `CostSettings`), with a record of how each figure was reached."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.service.models import PriceItem, WorkOrder
@@ -47,6 +49,9 @@ def _jsonable(row: Any) -> Any:
         return [_jsonable(v) for v in row]
     if isinstance(row, str | int | float | bool) or row is None:
         return row
+    if isinstance(row, datetime):
+        # Stored as text in the claim's evidence: in local time, as people read it.
+        return timezone.localtime(row).strftime("%Y-%m-%d %H:%M")
     return str(row)
 
 

@@ -311,7 +311,9 @@ def ruling_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "may_revise": "revise" in actions,
             "reason_required": services.RULING_REASON_REQUIRED,
-            "transitions": ruling.transitions.select_related("actor"),
+            "transitions": _labelled(
+                ruling.transitions.select_related("actor"), services.RULING_ACTION_LABELS
+            ),
             "claims": ruling.claims.select_related("supplier"),
             "superseded_by": superseded_by,
         },
@@ -380,7 +382,9 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": claim.lines.all(),
             "actions": [{"code": a, "label": services.CLAIM_ACTION_LABELS[a]} for a in actions],
             "reason_required": services.CLAIM_REASON_REQUIRED,
-            "transitions": claim.transitions.select_related("actor"),
+            "transitions": _labelled(
+                claim.transitions.select_related("actor"), services.CLAIM_ACTION_LABELS
+            ),
         },
     )
 
@@ -608,3 +612,13 @@ def recoveries(request: HttpRequest) -> HttpResponse:
             "open_totals": selectors.money_totals(open_qs, ["claimed_amount", "accepted_amount"]),
         },
     )
+
+
+def _labelled(transitions: Any, labels: dict[str, Any]) -> list[Any]:
+    """Transition rows with the action's label in the reader's language (create has none)."""
+    rows = list(transitions)
+    for row in rows:
+        row.action_label = labels.get(
+            row.action, _("创建") if row.action == "create" else row.action
+        )
+    return rows
