@@ -287,3 +287,24 @@ def test_no_secret_key_is_tracked_in_git():
 
     files = subprocess.run(["git", "ls-files"], capture_output=True, text=True, check=True).stdout
     assert "secret_key" not in files
+
+
+def test_the_work_order_changelist_runs_the_same_queries_for_more_rows(
+    world, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .conftest import make_order
+
+    root = f.UserFactory(username="root2", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client = client_for(root)
+    make_order(world)
+    client.get(_url(WorkOrder, "changelist"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(_url(WorkOrder, "changelist"))
+    for _ in range(5):
+        make_order(world, serial=world["other_unit"].serial, site_region_code="110108000000")
+    with CaptureQueriesContext(connection) as many:
+        client.get(_url(WorkOrder, "changelist"))
+    assert len(many) == len(few)

@@ -81,6 +81,21 @@ def test_an_order_nobody_is_assigned_to_warns_whoever_registered_it(world, order
     assert [m.recipient_user for m in messages("sla_warning")] == [world["agent"]]
 
 
+def test_an_order_from_the_qr_form_warns_the_station_manager(world):
+    values = {
+        "reporter_name": "李师傅",
+        "contact_mobile": "13812345678",
+        "fault_description": "空调不制冷",
+        "serial": world["unit"].serial,
+        "fault_code": "AC01",
+        "channel": "qr",
+    }
+    order, _ = work_order_intake(actor=None, data=IntakeData(**values), now=MONDAY_9)
+    assert order.created_by is None
+    sla_sweep(now=at(10, 40))
+    assert [m.recipient_user for m in messages("sla_warning")] == [world["manager"].user]
+
+
 def test_the_warning_counts_service_time_not_wall_clock_time(world):
     # Friday 17:00: half an hour of the two remain on Friday, the rest is Monday morning.
     friday = datetime(2025, 2, 28, 17, 0, tzinfo=SH)

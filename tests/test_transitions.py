@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from aftersales.accounts.models import Role
 from aftersales.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
@@ -35,7 +35,9 @@ REFUSED = [(s, a) for s, a in ALL_PAIRS if s not in TRANSITIONS[a][0]]
 
 def png() -> bytes:
     buf = io.BytesIO()
-    Image.new("RGB", (40, 20), "white").save(buf, format="PNG")
+    image = Image.new("RGB", (40, 20), "white")
+    ImageDraw.Draw(image).line([(2, 15), (20, 3), (38, 15)], fill="black", width=2)
+    image.save(buf, format="PNG")
     return buf.getvalue()
 
 

@@ -133,7 +133,7 @@ class WorkOrderAdmin(ReadOnly, HistoryModelAdmin):
         ("received_at", RangeDateTimeFilter),
         "outlet",
     )
-    list_select_related = ("customer", "unit", "outlet")
+    list_select_related = ("customer", "unit__model", "outlet")
     search_fields = ("=number", "=unit__serial", "=serial_text")
     list_per_page = 25
     ordering = ("-received_at", "-id")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -855,6 +856,10 @@ def _ensure_editable(report: ServiceReport) -> None:
         raise InvalidTransition(_("服务报告已由客户签字并冻结；如需更正请提交更正记录"))
 
 
+CENT = Decimal("0.01")
+MAX_QUANTITY = Decimal("1000000")
+
+
 @transaction.atomic
 def report_update(
     *, order: WorkOrder, actor: Any, charges: list[dict] | None = None, **values: Any
@@ -894,9 +899,16 @@ def report_update(
                 raise ValidationFailed(
                     _("价目“%(code)s”不存在") % {"code": line.get("code")}, field="charges"
                 )
-            qty = Decimal(str(line.get("quantity", 1)))
-            if qty <= 0:
-                raise ValidationFailed(_("数量必须大于 0"), field="charges")
+            try:
+                qty = Decimal(str(line.get("quantity", 1)))
+            except InvalidOperation:
+                qty = Decimal("NaN")
+            # The column holds 8 digits with 2 decimals: anything else would be rounded away
+            # (0.004 stored as 0.00 but billed) or overflow.
+            if not qty.is_finite() or qty <= 0 or qty >= MAX_QUANTITY or qty != qty.quantize(CENT):
+                raise ValidationFailed(
+                    _("数量须大于 0、小于 1000000，且最多两位小数"), field="charges"
+                )
             amount = (qty * item.unit_price).quantize(Decimal("0.01"))
             total += amount
             lines.append(
@@ -950,6 +962,13 @@ def report_content_hash(report: ServiceReport) -> str:
         "total": str(report.charge_total),
         "signer": report.signer_name,
     }
+    if report.signed_at is not None:
+        # The signature itself and its moment belong to what was signed: swapping the image
+        # file or the time afterwards changes the hash.
+        payload["signed_at"] = report.signed_at.isoformat()
+    if report.signature:
+        with report.signature.open("rb") as signature:
+            payload["signature_sha256"] = hashlib.sha256(signature.read()).hexdigest()
     # Lines other apps add (the stock-linked parts); absent when none, so that the hashes of
     # reports without them stay what they were.
     extra = hooks.report_lines.collect(report=report)
@@ -971,6 +990,21 @@ def _decode_signature(image: str | bytes) -> bytes:
             raise ValidationFailed(_("签名图像无效"), field="signature")
     if not raw.startswith(b"\x89PNG\r\n\x1a\n") or len(raw) > 1024 * 1024:
         raise ValidationFailed(_("签名图像须为 1 MB 以内的 PNG"), field="signature")
+    # Decode it for real: a PNG header followed by junk, or an empty canvas, is no signature.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(raw)) as probe:
+            probe.verify()
+        with Image.open(io.BytesIO(raw)) as img:
+            if not (10 <= img.width <= 4000 and 10 <= img.height <= 4000):
+                raise ValidationFailed(_("签名图像尺寸无效"), field="signature")
+            rgba = img.convert("RGBA")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationFailed(_("签名图像无效"), field="signature")
+    flat = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("L")
+    if ImageOps.invert(flat).getbbox() is None:
+        raise ValidationFailed(_("签名为空白，请客户在签名框内手写签名"), field="signature")
     return raw
 
 

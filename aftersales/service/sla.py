@@ -113,6 +113,10 @@ def _assignees(order: WorkOrder) -> list[User]:
     users = [s.user for s in order.technicians.all()]
     if not users and order.created_by_id:
         users = [order.created_by]  # type: ignore[list-item]
+    if not users:
+        # Orders from the QR form or the portal have no creator: the outlet that must act on
+        # them is warned instead of nobody.
+        users = _station_managers(order)
     return users
 
 

@@ -14,9 +14,7 @@ from aftersales.core.importing import import_master_data, load_importers
 
 
 class Command(BaseCommand):
-    help = _(
-        "导入主数据（Excel .xlsx 或 CSV）：任何一行有错则不导入任何数据，并列出每个错误。"
-    )
+    help = _("导入主数据（Excel .xlsx 或 CSV）：任何一行有错则不导入任何数据，并列出每个错误。")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=sorted(load_importers()))
