@@ -7,13 +7,12 @@ like one that does not exist."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -24,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aftersales.core.api import created
+from aftersales.core.dates import start_of_day
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.excel import xlsx_bytes
 from aftersales.service.selectors import get_work_order_for_user
@@ -95,12 +95,6 @@ def _lines_with_parts(lines: list[dict[str, Any]], field: str = "lines") -> list
     if any(line["part"] not in parts for line in lines):
         raise ValidationFailed(_("备件不存在"), field=field)
     return [{**line, "part": parts[line["part"]]} for line in lines]
-
-
-def _start_of_day(day: date) -> datetime:
-    """Midnight of `day` in the current time zone (Asia/Shanghai): ranges on `at` use its
-    index, where `at__date` would convert every row."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class StockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -179,9 +173,9 @@ class MovementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @staticmethod
     def _within(qs: QuerySet[StockMovement], days: dict[str, Any]) -> QuerySet[StockMovement]:
         if days.get("date_from"):
-            qs = qs.filter(at__gte=_start_of_day(days["date_from"]))
+            qs = qs.filter(at__gte=start_of_day(days["date_from"]))
         if days.get("date_to"):
-            qs = qs.filter(at__lt=_start_of_day(days["date_to"] + timedelta(days=1)))
+            qs = qs.filter(at__lt=start_of_day(days["date_to"] + timedelta(days=1)))
         return qs
 
     @extend_schema(

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from aftersales.accounts import roles
 from aftersales.accounts.models import Role
+from aftersales.core.dates import local_days
 from aftersales.network.selectors import staff_for_user
 from aftersales.service.models import WorkOrder
 
@@ -210,10 +211,7 @@ def movements_for_user(
         qs = qs.filter(part__code=part)
     if doc_type:
         qs = qs.filter(doc_type=doc_type)
-    if date_from:
-        qs = qs.filter(at__date__gte=date_from)
-    if date_to:
-        qs = qs.filter(at__date__lte=date_to)
+    qs = qs.filter(local_days("at", date_from, date_to))
     return qs.order_by("-at", "-id")
 
 

@@ -14,9 +14,10 @@ from django.http import Http404
 
 from aftersales.accounts import roles
 from aftersales.accounts.models import Role
+from aftersales.core.dates import as_date
 from aftersales.network.selectors import staff_for_user
 from aftersales.service.models import Status, WorkOrder
-from aftersales.service.selectors import _as_date, work_orders_for_user
+from aftersales.service.selectors import work_orders_for_user
 
 from .models import JobCost, Ruling, SupplierClaim
 
@@ -186,8 +187,8 @@ def job_cost_list(
 ) -> QuerySet[JobCost]:
     """Finance's list; every filter has an index (date; outlet+date; party+date)."""
     qs = job_costs_for_user(user).select_related("order", "outlet", "ruling")
-    start: date | None = _as_date(date_from)
-    end: date | None = _as_date(date_to)
+    start: date | None = as_date(date_from)
+    end: date | None = as_date(date_to)
     if start:
         qs = qs.filter(cost_date__gte=start)
     if end:

@@ -3,15 +3,14 @@ the same (404). The admin, the pages, the API and exports all come through here.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from aftersales.accounts import roles
+from aftersales.core.dates import as_date, start_of_day
 from aftersales.customers.regions import distance_km
 from aftersales.network.models import Staff
 from aftersales.network.selectors import staff_for_user
@@ -78,12 +77,12 @@ def work_order_list(
     # Local days as ranges on the column itself, so that the (status, -received_at) and
     # (-received_at, -id) indexes serve them; `received_at__date` would compare
     # `(received_at AT TIME ZONE …)::date`, which no index serves (docs/performance.md).
-    start = _as_date(date_from)
-    end = _as_date(date_to)
+    start = as_date(date_from)
+    end = as_date(date_to)
     if start:
-        qs = qs.filter(received_at__gte=_start_of_day(start))
+        qs = qs.filter(received_at__gte=start_of_day(start))
     if end:
-        qs = qs.filter(received_at__lt=_start_of_day(end + timedelta(days=1)))
+        qs = qs.filter(received_at__lt=start_of_day(end + timedelta(days=1)))
     if outlet:
         qs = qs.filter(outlet_id=outlet)
     if q:
@@ -94,26 +93,6 @@ def work_order_list(
             | Q(contact_mobile__icontains=q)
         )
     return qs.order_by("-received_at", "-id")
-
-
-def _as_date(value: Any) -> date | None:
-    """A date from a `date` (forms, serializers) or an ISO string (callers that pass the raw
-    query); a `datetime` counts as its local day. Anything unparsable means "no bound"."""
-    if not value:
-        return None
-    if isinstance(value, datetime):
-        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return parse_date(str(value).strip())
-    except ValueError:
-        return None
-
-
-def _start_of_day(day: date) -> datetime:
-    """Midnight of `day` in the current time zone (Asia/Shanghai), as an aware datetime."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def open_orders_for_unit(unit_id: int, *, exclude_id: int | None = None) -> QuerySet[WorkOrder]:
