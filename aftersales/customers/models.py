@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -35,7 +36,7 @@ class Region(models.Model):
 
 class Customer(models.Model):
     class Kind(models.TextChoices):
-        ORGANISATION = "org", _("单位")
+        ORGANISATION = "org", pgettext_lazy("customer kind", "单位")
         PERSON = "person", _("个人")
 
     code = models.CharField(_("客户编号"), max_length=30, unique=True)
