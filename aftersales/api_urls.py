@@ -59,3 +59,10 @@ quality_router.register(
     "cost-policies", quality_api.CostPolicyViewSet, basename="quality-cost-policy"
 )
 urlpatterns += [path("quality/", include(quality_router.urls))]
+
+# Complaints (S9): the ledger, intake and the eight steps (owned by complaints.api).
+from aftersales.complaints import api as complaints_api  # noqa: E402
+
+complaints_router = SimpleRouter()
+complaints_router.register("", complaints_api.ComplaintViewSet, basename="complaint")
+urlpatterns += [path("complaints/", include(complaints_router.urls))]

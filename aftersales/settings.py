@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "aftersales.service",
     "aftersales.parts",
     "aftersales.quality",
+    "aftersales.complaints",
     "aftersales.supervision",
     "aftersales.portal",
 ]

@@ -15,12 +15,38 @@ from aftersales.core.admin_site import HistoryModelAdmin, RoleModelAdmin
 
 from . import roles
 from .models import User
+from .services import separation_problem
+
+
+class _SeparationMixin:
+    """S10: refuse a supervisor in the service department, or supervision staff in a service
+    role, with the reason on the role field."""
+
+    def clean(self) -> Any:
+        data = super().clean()  # type: ignore[misc]
+        role = data.get("role", getattr(self.instance, "role", ""))  # type: ignore[attr-defined]
+        department = data.get(
+            "department",
+            getattr(self.instance, "department", ""),  # type: ignore[attr-defined]
+        )
+        problem = separation_problem(role=role or "", department=department or "")
+        if problem:
+            self.add_error("role", problem)  # type: ignore[attr-defined]
+        return data
+
+
+class SeparatedUserChangeForm(_SeparationMixin, UserChangeForm):
+    pass
+
+
+class SeparatedUserCreationForm(_SeparationMixin, UserCreationForm):
+    pass
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin, HistoryModelAdmin):
-    form = UserChangeForm
-    add_form = UserCreationForm
+    form = SeparatedUserChangeForm
+    add_form = SeparatedUserCreationForm
     change_password_form = AdminPasswordChangeForm
     list_display = ("username", "display_name", "role", "department", "mobile", "is_active")
     list_filter = ("role", "department", "is_active", "is_staff")

@@ -120,6 +120,18 @@ def menu_for(user: Any) -> list[dict[str, str]]:
             "quality:costs",
             has_role(user, Role.FINANCE, Role.SERVICE_DIRECTOR, Role.ADMIN),
         ),
+        (
+            _("客户投诉"),
+            "complaints:ledger",
+            has_role(
+                user,
+                Role.AGENT,
+                Role.QUALITY_ENGINEER,
+                Role.SERVICE_DIRECTOR,
+                Role.SUPERVISOR,
+                Role.ADMIN,
+            ),
+        ),
         (_("我的设备与报修"), "portal:home", is_customer(user)),
         (_("后台管理"), "admin:index", user.is_staff),
     ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts import roles
+from aftersales.accounts.services import separation_problem
 from aftersales.core.admin_site import (
     HistoryModelAdmin,
     MasterDataMixin,
@@ -19,6 +21,32 @@ from aftersales.core.admin_site import (
 
 from .models import Certificate, Outlet, Skill, Staff, Team
 from .selectors import staff_visible_to
+
+
+class StaffForm(forms.ModelForm):
+    """S10: a member of the supervision department is never service staff of an outlet."""
+
+    class Meta:
+        model = Staff
+        fields = (
+            "user",
+            "outlet",
+            "employee_no",
+            "skills",
+            "is_service_manager_certified",
+            "latitude",
+            "longitude",
+            "is_active",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        user = data.get("user")
+        if user is not None and data.get("outlet") is not None:
+            problem = separation_problem(role=user.role, department=user.department, in_outlet=True)
+            if problem:
+                self.add_error("user", problem)
+        return data
 
 
 class MasterData:
@@ -64,6 +92,7 @@ class CertificateInline(RoleTabularInline):
 @admin.register(Staff)
 class StaffAdmin(MasterData, MasterDataMixin, HistoryModelAdmin):
     import_kind = "staff"
+    form = StaffForm
     list_display = (
         "employee_no",
         "user",

@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history
 
 from aftersales.accounts import roles
 from aftersales.accounts.models import Department, Role
+from aftersales.accounts.services import separation_problem
 from aftersales.core.importing import (
     Column,
     Errors,
@@ -254,6 +255,11 @@ class StaffImporter(Importer):
                 errors.add(
                     row, "outlet_code", _("网点编号“%(code)s”不存在") % {"code": outlet_code}
                 )
+            problem = separation_problem(
+                role=role, department=department, in_outlet=bool(outlet_code)
+            )
+            if problem:
+                errors.add(row, "role", problem)
             if role in (Role.TECHNICIAN, Role.STATION_MANAGER) and not outlet_code:
                 errors.add(row, "outlet_code", _("服务工程师和服务站经理必须填写所属网点"))
             number = errors.required(row, "employee_no")

@@ -10,7 +10,14 @@ from aftersales.accounts import roles
 from aftersales.core.admin_site import RoleModelAdmin
 from aftersales.service.selectors import work_orders_for_user
 
-from .models import Callback
+from .models import (
+    Callback,
+    FeedbackForm,
+    MysteryInspection,
+    SupervisionSettings,
+    SurveyInvitation,
+)
+from .selectors import sees_supervision
 
 
 @admin.register(Callback)
@@ -34,3 +41,83 @@ class CallbackAdmin(RoleModelAdmin):
 
     def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
         return qs.filter(order__in=work_orders_for_user(request.user).values("pk"))
+
+
+@admin.register(FeedbackForm)
+class FeedbackFormAdmin(RoleModelAdmin):
+    """Read-only: forms come from callbacks and surveys; verification is on the callback page."""
+
+    allow_add = allow_delete = False
+    list_display = (
+        "order",
+        "source",
+        "timeliness",
+        "quality",
+        "attitude",
+        "counted",
+        "verified",
+        "created_at",
+    )
+    list_filter = ("source", "counted", "verified")
+    list_select_related = ("order",)
+    search_fields = ("=order__number",)
+    show_full_result_count = False
+
+    def may_view(self, user: Any) -> bool:
+        return sees_supervision(user)
+
+    def may_edit(self, user: Any) -> bool:
+        return False
+
+    def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        return qs.filter(order__in=work_orders_for_user(request.user).values("pk"))
+
+
+@admin.register(SurveyInvitation)
+class SurveyInvitationAdmin(RoleModelAdmin):
+    allow_add = allow_delete = False
+    list_display = ("order", "created_at", "expires_at", "used_at")
+    list_select_related = ("order",)
+    search_fields = ("=order__number",)
+    exclude = ("token_hash",)
+    show_full_result_count = False
+
+    def may_view(self, user: Any) -> bool:
+        return sees_supervision(user)
+
+    def may_edit(self, user: Any) -> bool:
+        return False
+
+    def scope_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        return qs.filter(order__in=work_orders_for_user(request.user).values("pk"))
+
+
+@admin.register(MysteryInspection)
+class MysteryInspectionAdmin(RoleModelAdmin):
+    """Supervision records inspections; the directors read them (S10)."""
+
+    list_display = ("date", "inspector", "order", "score")
+    list_select_related = ("inspector", "order")
+    readonly_fields = ("score",)
+    raw_id_fields = ("order",)
+
+    def may_view(self, user: Any) -> bool:
+        return sees_supervision(user)
+
+    def may_edit(self, user: Any) -> bool:
+        return roles.has_role(user, roles.Role.SUPERVISOR, roles.Role.ADMIN)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"inspector": request.user.pk, **super().get_changeform_initial_data(request)}
+
+
+@admin.register(SupervisionSettings)
+class SupervisionSettingsAdmin(RoleModelAdmin):
+    allow_add = allow_delete = False
+    list_display = ("__str__", "survey_valid_days", "survey_per_hour")
+
+    def may_view(self, user: Any) -> bool:
+        return roles.has_role(user, roles.Role.SUPERVISOR, roles.Role.ADMIN)
+
+    def may_edit(self, user: Any) -> bool:
+        return roles.has_role(user, roles.Role.SUPERVISOR, roles.Role.ADMIN)

@@ -8,8 +8,10 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("售后监督")
 
     def ready(self) -> None:
+        from aftersales.core.seeding import register_seeder
         from aftersales.service.hooks import on_order_closed
 
-        from .services import callback_create_for_order
+        from .services import callback_create_for_order, seed_supervision_defaults
 
+        register_seeder(seed_supervision_defaults, order=70)
         on_order_closed.register(callback_create_for_order)

@@ -38,3 +38,169 @@ class Callback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.number}"
+
+
+class Grade(models.TextChoices):
+    """The A–E grades of the feedback form (S10); points are the assessment's business (S12)."""
+
+    A = "A", _("A 很满意")
+    B = "B", _("B 满意")
+    C = "C", _("C 一般")
+    D = "D", _("D 不满意")
+    E = "E", _("E 很不满意")
+
+
+class SupervisionSettings(models.Model):
+    """One row of supervision configuration (seeded with the SPEC's defaults)."""
+
+    survey_valid_days = models.PositiveSmallIntegerField(_("调查链接有效天数"), default=14)
+    survey_per_hour = models.PositiveIntegerField(_("每个地址每小时可打开调查页次数"), default=30)
+
+    class Meta:
+        verbose_name = _("监督设置")
+        verbose_name_plural = _("监督设置")
+
+    def __str__(self) -> str:
+        return str(_("监督设置"))
+
+    @classmethod
+    def get(cls) -> SupervisionSettings:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class SurveyInvitation(models.Model):
+    """A single-use survey link sent after an order closes. Only the SHA-256 of the token is
+    stored: the token itself travels in the link and nowhere else."""
+
+    order = models.ForeignKey(
+        WorkOrder, on_delete=models.CASCADE, related_name="survey_invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_to = models.CharField(_("发送至"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(_("有效期至"))
+    used_at = models.DateTimeField(_("回答时间"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("满意度调查邀请")
+        verbose_name_plural = _("满意度调查邀请")
+
+    def __str__(self) -> str:
+        return f"{self.order.number}"
+
+
+class FeedbackForm(models.Model):
+    """意见反馈表: three A–E items and comments, from a callback (typed in by supervision) or a
+    survey (answered by the customer). Each order counts its first form only; supervision
+    verifies it before the assessment uses it."""
+
+    class Source(models.TextChoices):
+        CALLBACK = "callback", _("电话回访")
+        SURVEY = "survey", _("客户问卷")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="feedback_forms")
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
+    callback = models.ForeignKey(
+        Callback, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback_forms"
+    )
+    invitation = models.OneToOneField(
+        SurveyInvitation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback_form",
+    )
+    timeliness = models.CharField(_("服务时效"), max_length=1, choices=Grade.choices)
+    quality = models.CharField(_("维修质量"), max_length=1, choices=Grade.choices)
+    attitude = models.CharField(_("服务态度"), max_length=1, choices=Grade.choices)
+    comments = models.TextField(_("意见"), blank=True)
+    counted = models.BooleanField(_("计入考核"), default=True)
+    verified = models.BooleanField(_("已核实"), default=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("核实人"),
+    )
+    verified_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("意见反馈表")
+        verbose_name_plural = _("意见反馈表")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(counted=True),
+                name="feedback_one_counted_per_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.number} {self.timeliness}{self.quality}{self.attitude}"
+
+
+class MysteryInspection(models.Model):
+    """秘密监察: an inspection record scored against the "seven ones" (seed 003). Visible to
+    supervision and the directors only."""
+
+    CHECKLIST = (
+        ("uniform", _("统一着装")),
+        ("apology", _("致歉打扰")),
+        ("shoe_covers", _("穿鞋套")),
+        ("work_cloth", _("铺垫布")),
+        ("no_drink", _("不喝客户一口水")),
+        ("no_cigarette", _("不抽客户一支烟")),
+        ("service_card", _("客户填写服务卡")),
+    )
+
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("检查人"),
+    )
+    date = models.DateField(_("检查日期"))
+    order = models.ForeignKey(
+        WorkOrder,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("工单"),
+    )
+    uniform = models.BooleanField(_("统一着装"), default=False)
+    apology = models.BooleanField(_("致歉打扰"), default=False)
+    shoe_covers = models.BooleanField(_("穿鞋套"), default=False)
+    work_cloth = models.BooleanField(_("铺垫布"), default=False)
+    no_drink = models.BooleanField(_("不喝客户一口水"), default=False)
+    no_cigarette = models.BooleanField(_("不抽客户一支烟"), default=False)
+    service_card = models.BooleanField(_("客户填写服务卡"), default=False)
+    score = models.PositiveSmallIntegerField(_("得分"), default=0, editable=False)
+    findings = models.TextField(_("发现的问题"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("秘密监察")
+        verbose_name_plural = _("秘密监察")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.score}/7"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.score = sum(1 for name, _label in self.CHECKLIST if getattr(self, name))
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

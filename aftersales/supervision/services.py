@@ -1,26 +1,210 @@
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.accounts import roles
 from aftersales.accounts.models import Role, User
 from aftersales.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from aftersales.notifications.models import Channel
+from aftersales.notifications.models import Channel, MessageTemplate
 from aftersales.notifications.services import outbox_enqueue
 from aftersales.service.models import ServiceSettings, WorkOrder
 from aftersales.service.services import work_order_transition
 
-from .models import Callback
+from .models import Callback, FeedbackForm, Grade, SupervisionSettings, SurveyInvitation
+
+GRADES = frozenset(Grade.values)
+ITEMS = ("timeliness", "quality", "attitude")
+
+SURVEY_TEMPLATES: list[tuple[str, str, str, str, str]] = [
+    (
+        "survey_invitation",
+        Channel.SMS,
+        "zh-hans",
+        "",
+        "【售后服务】工单 {number} 已完成，请您对本次服务评价"
+        "（{days} 天内有效，仅可提交一次）：{link}",
+    ),
+    (
+        "survey_invitation",
+        Channel.SMS,
+        "en",
+        "",
+        "[Aftersales] Order {number} is done. Please rate our service "
+        "(valid {days} days, one answer): {link}",
+    ),
+]
+
+
+def seed_supervision_defaults() -> None:
+    SupervisionSettings.get()
+    for code, channel, language, subject, body in SURVEY_TEMPLATES:
+        MessageTemplate.objects.get_or_create(
+            code=code,
+            channel=channel,
+            language=language,
+            defaults={"subject": subject, "body": body},
+        )
+
+
+# --- survey tokens ----------------------------------------------------------------------------
+
+
+def new_survey_token() -> str:
+    """256 random bits from the OS generator, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def survey_link(token: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("survey:answer", args=[token])
+
+
+@transaction.atomic
+def survey_invitation_create(*, order: WorkOrder) -> tuple[SurveyInvitation, str]:
+    """Create a single-use invitation for `order` and queue the SMS with its link. Returns the
+    invitation and the token (which is not stored: only its hash is)."""
+    config = SupervisionSettings.get()
+    token = new_survey_token()
+    invitation = SurveyInvitation.objects.create(
+        order=order,
+        token_hash=hash_token(token),
+        sent_to=order.contact_mobile,
+        expires_at=timezone.now() + timedelta(days=config.survey_valid_days),
+    )
+    if order.contact_mobile:
+        outbox_enqueue(
+            template_code="survey_invitation",
+            channel=Channel.SMS,
+            cause=f"work_order:{order.pk}",
+            params={
+                "number": order.number,
+                "days": config.survey_valid_days,
+                "link": survey_link(token),
+            },
+            to=order.contact_mobile,
+        )
+    return invitation, token
+
+
+class SurveyUnavailable(InvalidTransition):
+    """The token is unknown (`gone=False`, 404) or used/expired (`gone=True`, 410)."""
+
+    def __init__(self, message: str, *, gone: bool) -> None:
+        super().__init__(message)
+        self.gone = gone
+
+
+def survey_invitation_for_token(token: str) -> SurveyInvitation:
+    """The open invitation of `token`; raises SurveyUnavailable otherwise."""
+    invitation = (
+        SurveyInvitation.objects.select_related("order")
+        .filter(token_hash=hash_token(token or ""))
+        .first()
+    )
+    if invitation is None:
+        raise SurveyUnavailable(_("调查链接无效，请核对短信中的链接"), gone=False)
+    if invitation.used_at is not None:
+        raise SurveyUnavailable(_("此调查已提交，感谢您的评价"), gone=True)
+    if invitation.expires_at <= timezone.now():
+        raise SurveyUnavailable(_("此调查链接已过期"), gone=True)
+    return invitation
+
+
+def _clean_grades(grades: dict[str, Any]) -> dict[str, str]:
+    cleaned: dict[str, str] = {}
+    for item in ITEMS:
+        value = (grades.get(item) or "").strip().upper()
+        if value not in GRADES:
+            raise ValidationFailed(_("请为每一项选择 A–E 的评价"), field=item)
+        cleaned[item] = value
+    return cleaned
+
+
+def _feedback_record(
+    *,
+    order: WorkOrder,
+    source: str,
+    grades: dict[str, str],
+    comments: str,
+    actor: Any = None,
+    callback: Callback | None = None,
+    invitation: SurveyInvitation | None = None,
+) -> FeedbackForm:
+    """Write a form; the order's first form is the counted one (S12). Must run in a transaction:
+    the order row is locked so two first forms cannot both count."""
+    WorkOrder.objects.select_for_update(of=("self",)).filter(pk=order.pk).first()
+    counted = not FeedbackForm.objects.filter(order=order, counted=True).exists()
+    values = {
+        "order": order,
+        "source": source,
+        "callback": callback,
+        "invitation": invitation,
+        "comments": (comments or "").strip(),
+        "created_by": actor,
+        **grades,
+    }
+    try:
+        with transaction.atomic():
+            return FeedbackForm.objects.create(counted=counted, **values)
+    except IntegrityError:
+        # Another form counted first (SQLite has no row lock): keep this one, not counted.
+        return FeedbackForm.objects.create(counted=False, **values)
+
+
+@transaction.atomic
+def survey_submit(*, token: str, comments: str = "", **grades: Any) -> FeedbackForm:
+    """The customer's answer: writes the feedback form and uses up the invitation, once."""
+    invitation = survey_invitation_for_token(token)
+    cleaned = _clean_grades(grades)
+    # Guarded update: of two concurrent submits, only one finds the invitation unused.
+    now = timezone.now()
+    taken = SurveyInvitation.objects.filter(
+        pk=invitation.pk, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
+    if taken != 1:
+        raise SurveyUnavailable(_("此调查已提交，感谢您的评价"), gone=True)
+    return _feedback_record(
+        order=invitation.order,
+        source=FeedbackForm.Source.SURVEY,
+        grades=cleaned,
+        comments=comments,
+        invitation=invitation,
+    )
+
+
+@transaction.atomic
+def feedback_verify(*, form: FeedbackForm, actor: Any) -> FeedbackForm:
+    """Supervision confirms a form (only verified forms count in the assessment)."""
+    if not roles.has_role(actor, Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied(_("意见反馈表须由监督部门核实"))
+    updated = FeedbackForm.objects.filter(pk=form.pk, verified=False).update(
+        verified=True, verified_by=actor, verified_at=timezone.now()
+    )
+    if updated != 1:
+        raise InvalidTransition(_("该意见反馈表已核实"))
+    form.refresh_from_db()
+    return form
+
+
+# --- callbacks --------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def callback_create_for_order(*, order: WorkOrder, **_: Any) -> Callback:
-    """Hook on 'work order closed': a callback falls due; the supervisors are told."""
+    """Hook on 'work order closed': a callback falls due; the supervisors are told; the customer
+    receives a survey link."""
     hours = ServiceSettings.get().callback_due_hours
     due = (order.closed_at or timezone.now()) + timedelta(hours=hours)
     # One callback per closing: an order reopened and closed again gets a new one, while a
@@ -39,18 +223,31 @@ def callback_create_for_order(*, order: WorkOrder, **_: Any) -> Callback:
                 },
                 recipient_user=user,
             )
+        if order.contact_mobile:
+            survey_invitation_create(order=order)
     return callback
 
 
 @transaction.atomic
-def callback_complete(*, callback: Callback, actor: Any, notes: str) -> Callback:
+def callback_complete(
+    *,
+    callback: Callback,
+    actor: Any,
+    notes: str,
+    timeliness: str | None = None,
+    quality: str | None = None,
+    attitude: str | None = None,
+) -> Callback:
     """Record a callback call (回访) and move its order to `followed_up`. Only the supervision
-    department (and an administrator) calls back: it is independent of the people it checks."""
+    department (and an administrator) calls back: it is independent of the people it checks.
+    With grades, the call's feedback form (意见反馈表) is recorded too."""
     if not roles.has_role(actor, Role.SUPERVISOR, Role.ADMIN):
         raise PermissionDenied(_("回访须由监督部门登记"))
     notes = (notes or "").strip()
     if not notes:
         raise ValidationFailed(_("请填写回访记录：客户意见和满意情况"), field="notes")
+    raw = {"timeliness": timeliness, "quality": quality, "attitude": attitude}
+    grades = _clean_grades(raw) if any(raw.values()) else None
     # Lock the callback so two supervisors completing it at once record it once.
     locked = Callback.objects.select_for_update().select_related("order").get(pk=callback.pk)
     if locked.status == Callback.Status.DONE:
@@ -71,4 +268,13 @@ def callback_complete(*, callback: Callback, actor: Any, notes: str) -> Callback
     work_order_transition(
         order=locked.order, action="follow_up", actor=actor, internal=True, reason=notes
     )
+    if grades is not None:
+        _feedback_record(
+            order=locked.order,
+            source=FeedbackForm.Source.CALLBACK,
+            grades=grades,
+            comments=notes,
+            actor=actor,
+            callback=locked,
+        )
     return locked

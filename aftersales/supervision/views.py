@@ -5,38 +5,42 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts import roles
 from aftersales.accounts.models import Role
 from aftersales.core.errors import ServiceError
 from aftersales.core.masking import mask_phone
-from aftersales.service.selectors import work_orders_for_user
 
-from .models import Callback
-from .services import callback_complete
+from .models import Callback, FeedbackForm, Grade
+from .selectors import (
+    callbacks_for_user,
+    feedback_forms_for_user,
+    mystery_inspections_for_user,
+    sees_supervision,
+    survey_response_rate,
+)
+from .services import callback_complete, feedback_verify
 
 PAGE_SIZE = 25
+ITEM_LABELS = (
+    ("timeliness", gettext_lazy("服务时效")),
+    ("quality", gettext_lazy("维修质量")),
+    ("attitude", gettext_lazy("服务态度")),
+)
 
 
-def _sees_callbacks(user: object) -> bool:
-    return roles.has_role(user, Role.SUPERVISOR, Role.SERVICE_DIRECTOR, Role.ADMIN)
+_sees_callbacks = sees_supervision
 
 
 def _may_complete(user: object) -> bool:
     return roles.has_role(user, Role.SUPERVISOR, Role.ADMIN)
-
-
-def callbacks_for_user(user: object) -> QuerySet[Callback]:
-    """Callbacks of the orders the user may see (the order selector decides)."""
-    if not _sees_callbacks(user):
-        return Callback.objects.none()
-    return Callback.objects.filter(order__in=work_orders_for_user(user).values("pk"))
 
 
 def _page(request: HttpRequest, name: str) -> int:
@@ -58,8 +62,11 @@ def callback_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not _sees_callbacks(user):
         raise DjangoPermissionDenied
-    base = callbacks_for_user(user).select_related(
-        "order__customer", "order__outlet", "order__leader__user", "done_by"
+    forms_qs = FeedbackForm.objects.filter(counted=True)
+    base = (
+        callbacks_for_user(user)
+        .select_related("order__customer", "order__outlet", "order__leader__user", "done_by")
+        .prefetch_related(Prefetch("order__feedback_forms", queryset=forms_qs))
     )
     due_page, done_page = _page(request, "page"), _page(request, "done_page")
     due, due_more = _slice(
@@ -72,6 +79,9 @@ def callback_list(request: HttpRequest) -> HttpResponse:
     personal = roles.sees_personal_data(user)
     for cb in due:
         cb.overdue = cb.due_at < now  # type: ignore[attr-defined]
+    for cb in [*due, *done]:
+        # The order's counted form (the first, from a survey or a callback).
+        cb.feedback = next(iter(cb.order.feedback_forms.all()), None)  # type: ignore[attr-defined]
     for cb in [*due, *done]:
         phone = cb.order.contact_mobile
         cb.phone = phone if personal else mask_phone(phone)  # type: ignore[attr-defined]
@@ -86,6 +96,9 @@ def callback_list(request: HttpRequest) -> HttpResponse:
             "due_more": due_more,
             "done_more": done_more,
             "may_complete": _may_complete(user),
+            "grades": Grade.choices,
+            "items": ITEM_LABELS,
+            "response": survey_response_rate(user),
         },
     )
 
@@ -99,7 +112,10 @@ def callback_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         callback = callback_complete(
-            callback=callback, actor=user, notes=request.POST.get("notes", "")
+            callback=callback,
+            actor=user,
+            notes=request.POST.get("notes", ""),
+            **{item: request.POST.get(item, "") for item, _label in ITEM_LABELS},
         )
     except ServiceError as exc:
         messages.error(
@@ -110,3 +126,36 @@ def callback_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("supervision:callback_list")
     messages.success(request, _("工单 %(number)s 回访已完成") % {"number": callback.order.number})
     return redirect("supervision:callback_list")
+
+
+@login_required
+@require_POST
+def feedback_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
+    form = feedback_forms_for_user(request.user).select_related("order").filter(pk=pk).first()
+    if form is None:
+        raise Http404
+    try:
+        feedback_verify(form=form, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("工单 %(number)s 的意见反馈表已核实") % {"number": form.order.number}
+        )
+    return redirect("supervision:callback_list")
+
+
+@login_required
+@require_GET
+def mystery_list(request: HttpRequest) -> HttpResponse:
+    if not sees_supervision(request.user):
+        raise DjangoPermissionDenied
+    page = _page(request, "page")
+    qs = mystery_inspections_for_user(request.user).select_related("inspector", "order")
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(qs[offset : offset + PAGE_SIZE + 1])
+    return render(
+        request,
+        "supervision/mystery_list.html",
+        {"rows": rows[:PAGE_SIZE], "page": page, "more": len(rows) > PAGE_SIZE},
+    )

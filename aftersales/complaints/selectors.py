@@ -1,0 +1,113 @@
+"""Every read of complaints that a user's rights limit. Agents, quality engineers, the service
+director, supervisors and administrators see all; a station manager sees those of their
+outlet's orders; a customer their own; everybody else none ("not yours" is a 404)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from aftersales.accounts import roles
+from aftersales.accounts.models import Role
+from aftersales.network.selectors import staff_for_user
+
+from .models import Complaint
+
+COMPANY_WIDE = (
+    Role.AGENT,
+    Role.QUALITY_ENGINEER,
+    Role.SERVICE_DIRECTOR,
+    Role.SUPERVISOR,
+    Role.ADMIN,
+)
+
+
+def sees_ledger(user: Any) -> bool:
+    """Whether the user may open the tracking ledger (back-office roles that see complaints)."""
+    return roles.has_role(user, *COMPANY_WIDE) or roles.is_station_manager(user)
+
+
+def complaints_for_user(user: Any) -> QuerySet[Complaint]:
+    qs = Complaint.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        return qs.none()
+    if roles.has_role(user, *COMPANY_WIDE):
+        return qs
+    if roles.is_station_manager(user):
+        staff = staff_for_user(user)
+        return qs.filter(outlet_id=staff.outlet_id) if staff and staff.outlet_id else qs.none()
+    if roles.is_customer(user):
+        return qs.filter(customer__user=user)
+    return qs.none()
+
+
+def with_overdue(qs: QuerySet[Complaint], *, now: datetime | None = None) -> QuerySet[Complaint]:
+    """`is_overdue`: still open and past its deadline (a closed complaint is judged by when it
+    closed)."""
+    now = now or timezone.now()
+    return qs.annotate(
+        is_overdue=Case(
+            When(Q(closed_at__isnull=True, deadline__lt=now), then=Value(True)),
+            When(closed_at__gt=F("deadline"), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def complaint_ledger(
+    user: Any,
+    *,
+    status: str = "",
+    type: str = "",
+    level: str = "",
+    overdue: bool = False,
+    recurring: bool = False,
+    q: str = "",
+    now: datetime | None = None,
+) -> QuerySet[Complaint]:
+    now = now or timezone.now()
+    qs = with_overdue(complaints_for_user(user), now=now).select_related(
+        "level", "owner", "customer", "unit", "work_order"
+    )
+    if status == "open":
+        qs = qs.filter(closed_at__isnull=True)
+    elif status in Complaint.Status.values:
+        qs = qs.filter(status=status)
+    if type:
+        qs = qs.filter(type=type)
+    if level:
+        qs = qs.filter(level__code=level)
+    if overdue:
+        qs = qs.filter(closed_at__isnull=True, deadline__lt=now)
+    if recurring:
+        qs = qs.filter(is_recurring=True)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(number__iexact=q) | Q(complainant__icontains=q) | Q(unit__serial__iexact=q)
+        )
+    return qs.order_by("-received_at", "-id")
+
+
+def get_complaint_for_user(user: Any, complaint_id: Any, *, write: bool = False) -> Complaint:
+    """The complaint if the user may see it; with `write`, only for the roles that take steps
+    at all (the service checks each step's rights)."""
+    if write and not roles.has_role(user, *COMPANY_WIDE):
+        raise Http404
+    qs = with_overdue(complaints_for_user(user)).select_related(
+        "level", "owner", "customer", "unit", "work_order", "recorded_by", "approved_by"
+    )
+    try:
+        pk = int(complaint_id)
+    except (TypeError, ValueError):
+        obj = qs.filter(number=str(complaint_id)).first()
+    else:
+        obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj

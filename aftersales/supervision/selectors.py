@@ -1,0 +1,52 @@
+"""Reads of supervision data, limited by the user's role (S10: supervision and directors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from aftersales.accounts import roles
+from aftersales.accounts.models import Role
+from aftersales.service.selectors import work_orders_for_user
+
+from .models import Callback, FeedbackForm, MysteryInspection, SurveyInvitation
+
+
+def sees_supervision(user: Any) -> bool:
+    return roles.has_role(user, Role.SUPERVISOR, Role.SERVICE_DIRECTOR, Role.ADMIN)
+
+
+def callbacks_for_user(user: Any) -> QuerySet[Callback]:
+    """Callbacks of the orders the user may see (the order selector decides)."""
+    if not sees_supervision(user):
+        return Callback.objects.none()
+    return Callback.objects.filter(order__in=work_orders_for_user(user).values("pk"))
+
+
+def feedback_forms_for_user(user: Any) -> QuerySet[FeedbackForm]:
+    if not sees_supervision(user):
+        return FeedbackForm.objects.none()
+    return FeedbackForm.objects.filter(order__in=work_orders_for_user(user).values("pk"))
+
+
+def mystery_inspections_for_user(user: Any) -> QuerySet[MysteryInspection]:
+    """Findings are for supervision and the directors only (S10)."""
+    if not sees_supervision(user):
+        return MysteryInspection.objects.none()
+    return MysteryInspection.objects.all()
+
+
+def survey_response_rate(user: Any) -> dict[str, Any]:
+    """Answered / sent over the invitations of the orders the user may see (one SQL query)."""
+    if not sees_supervision(user):
+        return {"sent": 0, "answered": 0, "rate": None}
+    totals = SurveyInvitation.objects.filter(
+        order__in=work_orders_for_user(user).values("pk")
+    ).aggregate(sent=Count("pk"), answered=Count("pk", filter=Q(used_at__isnull=False)))
+    sent, answered = totals["sent"] or 0, totals["answered"] or 0
+    return {
+        "sent": sent,
+        "answered": answered,
+        "rate": round(100 * answered / sent, 1) if sent else None,
+    }

@@ -1,0 +1,67 @@
+"""The customer's survey page (S11): no login, the link's token is the only key. A guessed,
+used or expired token gets a clear page and nothing is written."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from aftersales.core.errors import ServiceError
+from aftersales.portal import throttle
+
+from .models import Grade, SupervisionSettings
+from .services import ITEMS, SurveyUnavailable, survey_invitation_for_token, survey_submit
+from .views import ITEM_LABELS
+
+MAX_TOKEN_LENGTH = 100
+MAX_COMMENTS = 2000
+
+
+def _unavailable(request: HttpRequest, exc: SurveyUnavailable) -> HttpResponse:
+    return render(
+        request,
+        "supervision/survey_unavailable.html",
+        {"message": exc.message, "gone": exc.gone},
+        status=410 if exc.gone else 404,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
+    # Every request counts, valid or not: the page must not be an oracle for guessed tokens.
+    limit = SupervisionSettings.get().survey_per_hour
+    if not throttle.allow("survey", throttle.client_ip(request), limit=limit):
+        return render(request, "supervision/survey_throttled.html", status=429)
+    if len(token) > MAX_TOKEN_LENGTH:
+        return _unavailable(request, SurveyUnavailable("", gone=False))
+    try:
+        invitation = survey_invitation_for_token(token)
+    except SurveyUnavailable as exc:
+        return _unavailable(request, exc)
+    chosen = {item: request.POST.get(item, "") for item in ITEMS}
+    comments = request.POST.get("comments", "")[:MAX_COMMENTS]
+    error = ""
+    if request.method == "POST":
+        try:
+            form = survey_submit(token=token, comments=comments, **chosen)
+        except SurveyUnavailable as exc:
+            return _unavailable(request, exc)
+        except ServiceError as exc:
+            error = str(exc.message)
+        else:
+            return render(request, "supervision/survey_thanks.html", {"order": form.order})
+    return render(
+        request,
+        "supervision/survey_form.html",
+        {
+            "order": invitation.order,
+            "items": [(name, label, chosen.get(name, "")) for name, label in ITEM_LABELS],
+            "grades": Grade.choices,
+            "comments": comments,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
