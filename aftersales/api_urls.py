@@ -66,3 +66,29 @@ from aftersales.complaints import api as complaints_api  # noqa: E402
 complaints_router = SimpleRouter()
 complaints_router.register("", complaints_api.ComplaintViewSet, basename="complaint")
 urlpatterns += [path("complaints/", include(complaints_router.urls))]
+
+# Supervision (S10/S11), read-only: callbacks, feedback forms, survey stats (supervision.api).
+from aftersales.supervision import api as supervision_api  # noqa: E402
+
+supervision_router = SimpleRouter()
+supervision_router.register(
+    "callbacks", supervision_api.CallbackViewSet, basename="supervision-callback"
+)
+supervision_router.register(
+    "feedback-forms", supervision_api.FeedbackFormViewSet, basename="supervision-feedback-form"
+)
+urlpatterns += [
+    path(
+        "supervision/",
+        include(
+            [
+                *supervision_router.urls,
+                path(
+                    "survey-invitations/",
+                    supervision_api.SurveyInvitationStatsView.as_view(),
+                    name="supervision-survey-invitations",
+                ),
+            ]
+        ),
+    )
+]

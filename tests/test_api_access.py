@@ -175,8 +175,9 @@ def test_the_table_covers_every_registered_viewset_and_action():
     hand_written = {str(p.pattern) for p in api.url_patterns} - {
         str(p.pattern) for p in router.urls
     }
-    # The parts and quality APIs have their own role tables (tests/test_parts_access.py and
-    # tests/test_quality_views.py); everything else must be in TABLE above.
+    # The parts, quality and supervision APIs have their own role tables
+    # (tests/test_parts_access.py, tests/test_quality_views.py, tests/test_supervision_api.py);
+    # everything else must be in TABLE above.
     assert hand_written == {
         "imports/<slug:kind>/",
         "imports/<slug:kind>/template/",
@@ -184,6 +185,7 @@ def test_the_table_covers_every_registered_viewset_and_action():
         "parts/replenishment/",
         "quality/",
         "complaints/",
+        "supervision/",
     }
 
 

@@ -287,3 +287,24 @@ def test_only_back_office_roles_may_record_a_complaint(world):
                 description="态度差",
             ),
         )
+
+
+def test_a_customer_files_only_for_themselves_and_only_through_the_portal(world):
+    customer_user = world["customer_user"]
+    own = cs.ComplaintData(
+        type="service",
+        level="general",
+        channel="portal",
+        complainant="王经理",
+        description="工程师迟到两小时",
+        unit=world["unit"].serial,
+    )
+    complaint = cs.complaint_record(actor=customer_user, data=own)
+    assert complaint.customer == world["customer"]
+    for data in (
+        cs.ComplaintData(**{**own.__dict__, "unit": world["other_unit"].serial}),
+        cs.ComplaintData(**{**own.__dict__, "channel": "hotline"}),
+    ):
+        with pytest.raises(PermissionDenied):
+            cs.complaint_record(actor=customer_user, data=data)
+    assert Complaint.objects.count() == 1

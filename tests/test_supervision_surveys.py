@@ -317,3 +317,22 @@ def test_mystery_inspections_are_for_supervision_and_directors_only(world):
     assert client_for(world["agent"]).get(admin_page).status_code in (302, 403)
     hr = f.UserFactory(username="hr", role=Role.HR, is_staff=True)
     assert client_for(hr).get(admin_page).status_code in (302, 403)
+
+
+# --- the order page -----------------------------------------------------------------------------
+
+
+def test_the_order_page_shows_the_counted_feedback_form_to_supervision_only(world, invited):
+    invitation, token = invited
+    order_url = reverse("service:order_detail", args=[invitation.order.pk])
+    # No form yet: no panel.
+    assert (
+        'id="order-feedback"' not in client_for(world["supervisor"]).get(order_url).content.decode()
+    )
+    survey_submit(token=token, **ANSWER)
+    for who in ("supervisor", "director"):
+        body = client_for(world[who]).get(order_url).content.decode()
+        assert 'id="order-feedback"' in body and ANSWER["comments"] in body
+    body = client_for(world["agent"]).get(order_url).content.decode()
+    assert invitation.order.number in body
+    assert 'id="order-feedback"' not in body and ANSWER["comments"] not in body

@@ -250,9 +250,22 @@ def recurring_candidates(complaint: Complaint) -> list[Complaint]:
 def complaint_record(*, actor: Any, data: ComplaintData) -> Complaint:
     """Step 1: record who complains, when, against whom and what they ask; the level gives the
     handling deadline; earlier complaints about the same problem are linked."""
-    if not may_record(actor):
+    customer_filing = roles.is_customer(actor)
+    if not may_record(actor) and not customer_filing:
         raise PermissionDenied(_("您的角色无权登记客户投诉"))
     values = _clean(data)
+    if customer_filing:
+        # A customer files for themselves, through the portal, about their own units only.
+        own = getattr(actor, "customer", None)
+        if own is None or data.channel != "portal":
+            raise PermissionDenied(_("您的角色无权登记客户投诉"))
+        values["customer"] = own
+        unit = values.get("unit")
+        if unit is not None and unit.customer_id != own.pk:
+            raise PermissionDenied(_("您的角色无权登记客户投诉"))
+        order = values.get("work_order")
+        if order is not None and order.customer_id != own.pk:
+            raise PermissionDenied(_("您的角色无权登记客户投诉"))
     now = timezone.now()
     received = data.received_at or now
     if received > now + timedelta(minutes=5):

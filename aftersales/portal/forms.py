@@ -87,3 +87,36 @@ class ReopenForm(forms.Form):
             attrs={"rows": 3, "placeholder": _("请说明故障仍未解决或再次出现的情况")}
         ),
     )
+
+
+class LoginLinkForm(forms.Form):
+    address = forms.CharField(
+        label=_("手机号或邮箱"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "inputmode": "email"}),
+    )
+
+
+class PortalComplaintForm(forms.Form):
+    """A customer's complaint. The service decides what is valid; the level is judged later."""
+
+    type = forms.ChoiceField(label=_("投诉类型"))
+    unit = forms.TypedChoiceField(label=_("设备"), required=False, coerce=int, empty_value=None)
+    description = forms.CharField(
+        label=_("投诉内容"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    request = forms.CharField(
+        label=_("客户要求"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
+        from aftersales.complaints.models import ComplaintType
+
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = ComplaintType.choices  # type: ignore[attr-defined]
+        self.fields["unit"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (u.pk, f"{u.model.name} · {u.serial}") for u in units
+        ]

@@ -13,6 +13,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +23,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts import roles
+from aftersales.complaints.models import ComplaintLevel
+from aftersales.complaints.selectors import complaints_for_user
+from aftersales.complaints.services import ComplaintData, complaint_record
 from aftersales.core.errors import ServiceError, ValidationFailed
 from aftersales.core.masking import mask_phone
 from aftersales.products.models import Unit
@@ -38,8 +42,9 @@ from aftersales.service.models import (
 from aftersales.service.selectors import get_work_order_for_user, work_orders_for_user
 from aftersales.service.services import IntakeData
 
+from . import services as portal_services
 from . import throttle
-from .forms import FaultReportForm, ReopenForm
+from .forms import FaultReportForm, LoginLinkForm, PortalComplaintForm, ReopenForm
 from .selectors import get_unit_by_qr_token, mask_name
 
 # Which form field shows an error the intake service reports under its own name.
@@ -100,6 +105,11 @@ def home(request: HttpRequest) -> HttpResponse:
     open_orders = [o for o in orders if o.status in OPEN_STATUSES]
     past_orders = [o for o in orders if o.status not in OPEN_STATUSES]
     today = timezone.localdate()
+    complaints = list(
+        complaints_for_user(request.user)
+        .select_related("unit__model")
+        .order_by("-received_at", "-id")[:50]
+    )
     return render(
         request,
         "portal/home.html",
@@ -107,6 +117,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "units": units,
             "open_orders": open_orders,
             "past_orders": past_orders,
+            "complaints": complaints,
             "today": today,
         },
     )
@@ -337,3 +348,103 @@ def unit_qr(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="qr-{safe_serial}.{fmt}"'
     response["Cache-Control"] = "private, max-age=0"
     return response
+
+
+# --- complaints -----------------------------------------------------------------------------
+
+
+def _default_level() -> ComplaintLevel | None:
+    # The customer does not grade their own complaint; supervision judges it at step 2.
+    return (
+        ComplaintLevel.objects.filter(code="general").first()
+        or ComplaintLevel.objects.order_by("-order", "-id").first()
+    )
+
+
+@login_required
+def complaint_new(request: HttpRequest) -> HttpResponse:
+    """A logged-in customer files a complaint (channel: portal)."""
+    if not roles.is_customer(request.user):
+        raise Http404
+    customer = getattr(request.user, "customer", None)
+    if customer is None:
+        raise Http404
+    units = list(units_for_user(request.user).select_related("model").order_by("serial"))
+    form = PortalComplaintForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        data = ComplaintData(
+            type=form.cleaned_data["type"],
+            level=_default_level(),
+            channel="portal",
+            complainant=str(user)[:60],
+            contact=(getattr(user, "mobile", "") or getattr(user, "email", ""))[:60],
+            description=form.cleaned_data["description"],
+            request=form.cleaned_data["request"],
+            customer=customer,
+            unit=form.cleaned_data["unit"],
+        )
+        try:
+            created = complaint_record(actor=user, data=data)
+        except ServiceError as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, str(exc.message))
+        else:
+            messages.success(request, _("投诉已提交，编号 %(number)s") % {"number": created.number})
+            return redirect("portal:home")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portal/complaint_form.html", {"form": form}, status=status)
+
+
+# --- one-time sign-in link ------------------------------------------------------------------
+
+
+def _login_link_limit() -> int:
+    return int(getattr(settings, "PORTAL_LOGIN_LINK_PER_HOUR", 10))
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def login_link_request(request: HttpRequest) -> HttpResponse:
+    """Ask for a link by mobile or email. The answer never tells whether the address is known."""
+    form = LoginLinkForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST":
+        address = request.POST.get("address", "")
+        _channel, normalised = portal_services.normalise_address(address)
+        if not (
+            throttle.allow("login-link", throttle.client_ip(request), limit=_login_link_limit())
+            and throttle.allow(
+                "login-link-to",
+                portal_services.token_hash(normalised or address),
+                limit=_login_link_limit(),
+            )
+        ):
+            messages.error(request, _("提交过于频繁，请一小时后再试，或直接拨打服务热线"))
+            return render(request, "portal/login_link_request.html", context, status=429)
+        if form.is_valid():
+            portal_services.login_link_request(address=form.cleaned_data["address"])
+            context = {"form": LoginLinkForm(), "sent": True}
+    return render(request, "portal/login_link_request.html", context)
+
+
+def login_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (link scanners must not spend the link); POST signs in once."""
+    if request.method == "POST":
+        user = portal_services.login_link_redeem(token)
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("portal:home")
+        valid = False
+    elif request.method in ("GET", "HEAD"):
+        valid = portal_services.login_link_valid(token)
+    else:
+        return HttpResponse(status=405)
+    response = render(
+        request, "portal/login_link.html", {"valid": valid}, status=200 if valid else 410
+    )
+    return _no_store(response)

@@ -60,3 +60,6 @@ report_extra_charges = Collector("service report extra charges")
 # Panels shown on the technician's job and report pages:
 # `(request, order, report, page) -> str` (safe HTML; page is "job" or "report").
 field_panels = Collector("technician page panels")
+# Panels shown on the back-office order page (`order_detail`):
+# `(request, order) -> str` (safe HTML, or "" when the user may not see anything).
+order_panels = Collector("order page panels")

@@ -28,7 +28,7 @@ from aftersales.customers.models import Region
 from aftersales.customers.regions import parse_address
 from aftersales.network.selectors import outlets_for_user
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import IntakeForm, OrderFilterForm
 from .models import (
     OPEN_STATUSES,
@@ -448,6 +448,9 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "suggestions": suggestions,
             "action_labels": services.ACTION_LABELS,
             "technicians": list(order.technicians.all()),
+            "extra_panels": [
+                panel for panel in hooks.order_panels.collect(request=request, order=order) if panel
+            ],
         },
     )
 

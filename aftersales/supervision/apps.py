@@ -9,9 +9,11 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from aftersales.core.seeding import register_seeder
-        from aftersales.service.hooks import on_order_closed
+        from aftersales.service.hooks import on_order_closed, order_panels
 
+        from .panels import order_feedback_panel
         from .services import callback_create_for_order, seed_supervision_defaults
 
         register_seeder(seed_supervision_defaults, order=70)
         on_order_closed.register(callback_create_for_order)
+        order_panels.register(order_feedback_panel)
