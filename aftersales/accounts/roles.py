@@ -132,6 +132,11 @@ def menu_for(user: Any) -> list[dict[str, str]]:
                 Role.ADMIN,
             ),
         ),
+        (
+            _("处罚执行"),
+            "complaints:penalties",
+            has_role(user, Role.HR, Role.SERVICE_DIRECTOR, Role.ADMIN),
+        ),
         (_("我的设备与报修"), "portal:home", is_customer(user)),
         (_("后台管理"), "admin:index", user.is_staff),
     ]

@@ -304,6 +304,16 @@ class Penalty(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("登记时间"))
+    # HR records that the penalty was applied (payroll deduction, notice); once only.
+    applied_at = models.DateTimeField(_("执行时间"), null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("执行人"),
+    )
 
     class Meta:
         ordering = ["id"]

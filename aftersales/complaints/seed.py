@@ -3,6 +3,8 @@ step 3 and the recurring-detection settings. Idempotent: an administrator's edit
 
 from __future__ import annotations
 
+from aftersales.notifications.models import Channel, MessageTemplate
+
 from .models import (
     Category,
     ComplaintLevel,
@@ -24,6 +26,40 @@ ROUTING: list[tuple[str, str]] = [
     (Category.SERVICE, HandlingDepartment.SERVICE),
 ]
 
+# The messages of the side effects: step 3 tells the routed department (in-app), step 6 texts
+# the complainant. code, channel, language, subject, body
+TEMPLATES: list[tuple[str, str, str, str, str]] = [
+    (
+        "complaint_assigned",
+        Channel.IN_APP,
+        "zh-hans",
+        "新投诉分派：{number}",
+        "投诉 {number}（{category}）已分派至{department}，处理时限 {deadline}。",
+    ),
+    (
+        "complaint_assigned",
+        Channel.IN_APP,
+        "en",
+        "Complaint assigned: {number}",
+        "Complaint {number} ({category}) is assigned to {department}; due {deadline}.",
+    ),
+    (
+        "complaint_customer_notice",
+        Channel.SMS,
+        "zh-hans",
+        "",
+        "【售后服务】您的投诉 {number} 已处理，处理结果已与您沟通，感谢您的反馈。",
+    ),
+    (
+        "complaint_customer_notice",
+        Channel.SMS,
+        "en",
+        "",
+        "[Aftersales] Your complaint {number} has been handled and the outcome explained to "
+        "you. Thank you for your feedback.",
+    ),
+]
+
 
 def seed_complaint_defaults() -> None:
     for order, (code, name, hours, clock) in enumerate(LEVELS):
@@ -34,3 +70,10 @@ def seed_complaint_defaults() -> None:
     for category, department in ROUTING:
         RoutingRule.objects.get_or_create(category=category, defaults={"department": department})
     ComplaintSettings.get()
+    for code, channel, language, subject, body in TEMPLATES:
+        MessageTemplate.objects.get_or_create(
+            code=code,
+            channel=channel,
+            language=language,
+            defaults={"subject": subject, "body": body},
+        )

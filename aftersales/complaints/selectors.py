@@ -15,7 +15,7 @@ from aftersales.accounts import roles
 from aftersales.accounts.models import Role
 from aftersales.network.selectors import staff_for_user
 
-from .models import Complaint
+from .models import Complaint, Penalty
 
 COMPANY_WIDE = (
     Role.AGENT,
@@ -111,3 +111,28 @@ def get_complaint_for_user(user: Any, complaint_id: Any, *, write: bool = False)
     if obj is None:
         raise Http404
     return obj
+
+
+PENALTY_VIEWERS = (Role.HR, Role.SERVICE_DIRECTOR, Role.ADMIN)
+
+
+def penalties_for_user(user: Any, *, applied: str = "") -> QuerySet[Penalty]:
+    """The penalties of step 7 for HR (S10), the service director and administrators; nobody
+    else (the view answers 404). `applied`: "yes", "no" or "" for all."""
+    if not (user and user.is_authenticated and user.is_active):
+        raise Http404
+    if not roles.has_role(user, *PENALTY_VIEWERS):
+        raise Http404
+    qs = Penalty.objects.select_related("complaint", "applied_by")
+    if applied == "yes":
+        qs = qs.filter(applied_at__isnull=False)
+    elif applied == "no":
+        qs = qs.filter(applied_at__isnull=True)
+    return qs.order_by("-created_at", "-id")
+
+
+def get_penalty_for_user(user: Any, penalty_id: Any) -> Penalty:
+    try:
+        return penalties_for_user(user).get(pk=int(penalty_id))
+    except (TypeError, ValueError, Penalty.DoesNotExist):
+        raise Http404 from None

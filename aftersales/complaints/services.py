@@ -15,12 +15,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftersales.accounts import roles
-from aftersales.accounts.models import Role
+from aftersales.accounts.models import Role, User
 from aftersales.core.calendar import BusinessCalendar
 from aftersales.core.dates import as_date
 from aftersales.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from aftersales.core.numbering import next_number
+from aftersales.core.phone import is_mobile, normalise_mobile
 from aftersales.customers.models import Customer
+from aftersales.notifications.models import Channel as MsgChannel
+from aftersales.notifications.services import outbox_enqueue
 from aftersales.products.models import FaultCode, Unit
 from aftersales.service.models import WorkOrder
 
@@ -33,6 +36,7 @@ from .models import (
     ComplaintSettings,
     ComplaintTransition,
     ComplaintType,
+    HandlingDepartment,
     ImprovementMeasure,
     Penalty,
     RoutingRule,
@@ -90,6 +94,18 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "improve": (Role.QUALITY_ENGINEER, Role.SERVICE_DIRECTOR, Role.SUPERVISOR, Role.ADMIN),
     "close": (Role.SUPERVISOR, Role.ADMIN),
 }
+
+# Step 3 tells the routed department in-app. Only quality has its own role; the service
+# department, logistics and top management have none in this system, so the service director
+# (who runs the complaint handling) is told and forwards. The owner, when one is named, too.
+DEPARTMENT_ROLES: dict[str, tuple[str, ...]] = {
+    HandlingDepartment.QUALITY: (Role.QUALITY_ENGINEER,),
+    HandlingDepartment.SERVICE: (Role.SERVICE_DIRECTOR,),
+    HandlingDepartment.LOGISTICS: (Role.SERVICE_DIRECTOR,),
+    HandlingDepartment.TOP_MANAGEMENT: (Role.SERVICE_DIRECTOR,),
+}
+# HR applies the penalties of step 7 (S10); the director and administrators may look on.
+PENALTY_APPLIERS = (Role.HR, Role.ADMIN)
 
 
 def may_record(user: Any) -> bool:
@@ -459,4 +475,62 @@ def complaint_transition(
             data=extra,
             at=now,
         )
+        # The outbox is written in this transaction: it commits or rolls back with the step.
+        if action == "assign":
+            _notify_assigned(locked)
+        elif action == "notify":
+            _notify_customer(locked)
+    return locked
+
+
+def _notify_assigned(complaint: Complaint) -> None:
+    wanted = DEPARTMENT_ROLES.get(complaint.department, (Role.SERVICE_DIRECTOR,))
+    users = list(User.objects.filter(role__in=wanted, is_active=True).order_by("id"))
+    if complaint.owner is not None and complaint.owner.is_active:
+        users.append(complaint.owner)
+    params = {
+        "number": complaint.number,
+        "category": complaint.get_category_display(),
+        "department": complaint.get_department_display(),
+        "deadline": timezone.localtime(complaint.deadline).strftime("%Y-%m-%d %H:%M"),
+    }
+    for user in {u.pk: u for u in users}.values():
+        outbox_enqueue(
+            template_code="complaint_assigned",
+            channel=MsgChannel.IN_APP,
+            cause=f"complaint:{complaint.number}",
+            params=params,
+            recipient_user=user,
+        )
+
+
+def _notify_customer(complaint: Complaint) -> None:
+    """An SMS to the complainant when the contact given is a mobile number."""
+    mobile = normalise_mobile(complaint.contact)  # folds "138-1234-5678", "+86 …"
+    if not mobile or not is_mobile(mobile):
+        return
+    outbox_enqueue(
+        template_code="complaint_customer_notice",
+        channel=MsgChannel.SMS,
+        cause=f"complaint:{complaint.number}",
+        params={"number": complaint.number},
+        to=mobile,
+    )
+
+
+def may_apply_penalties(user: Any) -> bool:
+    return roles.has_role(user, *PENALTY_APPLIERS)
+
+
+def penalty_mark_applied(*, penalty: Penalty, actor: Any) -> Penalty:
+    """S10: HR records that a penalty of step 7 was applied; once only."""
+    if not may_apply_penalties(actor):
+        raise PermissionDenied(_("您的角色无权执行处罚"))
+    with transaction.atomic():
+        locked = Penalty.objects.select_for_update(of=("self",)).get(pk=penalty.pk)
+        if locked.applied_at is not None:
+            raise InvalidTransition(_("该处罚已执行"))
+        locked.applied_at = timezone.now()
+        locked.applied_by = actor
+        locked.save(update_fields=["applied_at", "applied_by"])
     return locked

@@ -9,4 +9,6 @@ urlpatterns = [
     path("new/", views.record, name="record"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/transition/", views.transition, name="transition"),
+    path("penalties/", views.penalties, name="penalties"),
+    path("penalties/<int:pk>/applied/", views.penalty_applied, name="penalty_applied"),
 ]

@@ -281,3 +281,39 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
         label = services.COMPLAINT_ACTION_LABELS.get(action, action)
         messages.success(request, _("已%(action)s。") % {"action": label})
     return redirect("complaints:detail", complaint.pk)
+
+
+@login_required
+@require_GET
+def penalties(request: HttpRequest) -> HttpResponse:
+    """S10: the penalties of step 7 for HR to apply."""
+    applied = request.GET.get("applied", "")
+    applied = applied if applied in ("yes", "no") else ""
+    page = _page(request)
+    qs = selectors.penalties_for_user(request.user, applied=applied)
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(qs[offset : offset + PAGE_SIZE + 1])
+    return render(
+        request,
+        "complaints/penalties.html",
+        {
+            "penalties": rows[:PAGE_SIZE],
+            "more": len(rows) > PAGE_SIZE,
+            "page": page,
+            "applied": applied,
+            "may_apply": services.may_apply_penalties(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def penalty_applied(request: HttpRequest, pk: int) -> HttpResponse:
+    penalty = selectors.get_penalty_for_user(request.user, pk)
+    try:
+        services.penalty_mark_applied(penalty=penalty, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已执行"))
+    return redirect("complaints:penalties")

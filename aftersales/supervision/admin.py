@@ -12,8 +12,10 @@ from aftersales.service.selectors import work_orders_for_user
 
 from .models import (
     Callback,
+    CustomerVisit,
     FeedbackForm,
     MysteryInspection,
+    Suggestion,
     SupervisionSettings,
     SurveyInvitation,
 )
@@ -121,3 +123,35 @@ class SupervisionSettingsAdmin(RoleModelAdmin):
 
     def may_edit(self, user: Any) -> bool:
         return roles.has_role(user, roles.Role.SUPERVISOR, roles.Role.ADMIN)
+
+
+@admin.register(CustomerVisit)
+class CustomerVisitAdmin(RoleModelAdmin):
+    """Read-only: visits are planned and recorded on the visits page (a service records who)."""
+
+    allow_add = allow_delete = False
+    list_display = ("planned_date", "kind", "customer", "status", "created_by")
+    list_filter = ("kind", "status")
+    list_select_related = ("customer", "created_by")
+
+    def may_view(self, user: Any) -> bool:
+        return sees_supervision(user)
+
+    def may_edit(self, user: Any) -> bool:
+        return False
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(RoleModelAdmin):
+    """Read-only: suggestions come from the public page and the supervision page."""
+
+    allow_add = allow_delete = False
+    list_display = ("received_at", "channel", "__str__", "entered_by")
+    list_filter = ("channel",)
+    list_select_related = ("entered_by",)
+
+    def may_view(self, user: Any) -> bool:
+        return sees_supervision(user)
+
+    def may_edit(self, user: Any) -> bool:
+        return False

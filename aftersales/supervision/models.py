@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.service.models import WorkOrder
@@ -204,3 +205,80 @@ class MysteryInspection(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.score = sum(1 for name, _label in self.CHECKLIST if getattr(self, name))
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class CustomerVisit(models.Model):
+    """走访重点客户 / 客户座谈会: planned, then recorded (findings) or cancelled."""
+
+    class Kind(models.TextChoices):
+        KEY_CUSTOMER = "key_customer", _("走访重点客户")
+        FORUM = "forum", _("客户座谈会")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("计划中")
+        DONE = "done", _("已完成")
+        CANCELLED = "cancelled", _("已取消")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("客户"),
+    )
+    planned_date = models.DateField(_("计划日期"), db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True
+    )
+    attendees = models.TextField(_("参加人员"), blank=True)
+    findings = models.TextField(_("发现的问题"), blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-planned_date", "-pk"]
+        verbose_name = _("客户走访")
+        verbose_name_plural = _("客户走访")
+
+    def __str__(self) -> str:
+        return f"{self.planned_date} {self.get_kind_display()}"
+
+
+class Suggestion(models.Model):
+    """意见箱: a suggestion from the public page or typed in from a paper form."""
+
+    class Channel(models.TextChoices):
+        PUBLIC = "public", _("网页")
+        PAPER = "paper", _("纸质")
+
+    text = models.TextField(_("意见"))
+    name = models.CharField(_("姓名"), max_length=60, blank=True)
+    contact = models.CharField(_("联系方式"), max_length=60, blank=True)
+    channel = models.CharField(_("来源"), max_length=8, choices=Channel.choices)
+    received_at = models.DateTimeField(_("收到时间"), default=timezone.now, db_index=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("意见建议")
+        verbose_name_plural = _("意见建议")
+
+    def __str__(self) -> str:
+        return self.text[:30]

@@ -10,7 +10,14 @@ from aftersales.accounts import roles
 from aftersales.accounts.models import Role
 from aftersales.service.selectors import work_orders_for_user
 
-from .models import Callback, FeedbackForm, MysteryInspection, SurveyInvitation
+from .models import (
+    Callback,
+    CustomerVisit,
+    FeedbackForm,
+    MysteryInspection,
+    Suggestion,
+    SurveyInvitation,
+)
 
 
 def sees_supervision(user: Any) -> bool:
@@ -50,3 +57,15 @@ def survey_response_rate(user: Any) -> dict[str, Any]:
         "answered": answered,
         "rate": round(100 * answered / sent, 1) if sent else None,
     }
+
+
+def visits_for_user(user: Any) -> QuerySet[CustomerVisit]:
+    if not sees_supervision(user):
+        return CustomerVisit.objects.none()
+    return CustomerVisit.objects.all()
+
+
+def suggestions_for_user(user: Any) -> QuerySet[Suggestion]:
+    if not sees_supervision(user):
+        return Suggestion.objects.none()
+    return Suggestion.objects.all()

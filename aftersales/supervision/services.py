@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +19,15 @@ from aftersales.notifications.services import outbox_enqueue
 from aftersales.service.models import ServiceSettings, WorkOrder
 from aftersales.service.services import work_order_transition
 
-from .models import Callback, FeedbackForm, Grade, SupervisionSettings, SurveyInvitation
+from .models import (
+    Callback,
+    CustomerVisit,
+    FeedbackForm,
+    Grade,
+    Suggestion,
+    SupervisionSettings,
+    SurveyInvitation,
+)
 
 GRADES = frozenset(Grade.values)
 ITEMS = ("timeliness", "quality", "attitude")
@@ -278,3 +286,84 @@ def callback_complete(
             callback=locked,
         )
     return locked
+
+
+# --- visits and suggestions -------------------------------------------------------------------
+
+
+def _require_supervision(actor: Any) -> None:
+    if not roles.has_role(actor, Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied(_("须由监督部门登记"))
+
+
+@transaction.atomic
+def visit_plan(
+    *,
+    actor: Any,
+    kind: str,
+    planned_date: date,
+    customer: Any = None,
+    attendees: str = "",
+) -> CustomerVisit:
+    """Plan a key-customer visit (the customer is required) or a customer forum."""
+    _require_supervision(actor)
+    if kind not in CustomerVisit.Kind.values:
+        raise ValidationFailed(_("请选择走访类型"), field="kind")
+    if kind == CustomerVisit.Kind.KEY_CUSTOMER and customer is None:
+        raise ValidationFailed(_("请选择要走访的客户"), field="customer")
+    return CustomerVisit.objects.create(
+        kind=kind,
+        customer=customer,
+        planned_date=planned_date,
+        attendees=(attendees or "").strip(),
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def visit_record(
+    *, visit: CustomerVisit, actor: Any, findings: str, attendees: str = "", cancel: bool = False
+) -> CustomerVisit:
+    """Record a planned visit as done (with its findings) or cancel it."""
+    _require_supervision(actor)
+    locked = CustomerVisit.objects.select_for_update().get(pk=visit.pk)
+    if locked.status != CustomerVisit.Status.PLANNED:
+        raise InvalidTransition(_("该走访已登记"))
+    findings = (findings or "").strip()
+    if not cancel and not findings:
+        raise ValidationFailed(_("请填写走访记录"), field="findings")
+    locked.status = CustomerVisit.Status.CANCELLED if cancel else CustomerVisit.Status.DONE
+    locked.findings = findings
+    if attendees.strip():
+        locked.attendees = attendees.strip()
+    locked.done_at = timezone.now()
+    locked.save(update_fields=["status", "findings", "attendees", "done_at"])
+    return locked
+
+
+MAX_SUGGESTION = 2000
+
+
+@transaction.atomic
+def suggestion_submit(
+    *,
+    text: str,
+    name: str = "",
+    contact: str = "",
+    actor: Any = None,
+    received_at: Any = None,
+) -> Suggestion:
+    """A suggestion: from the public page (no actor) or typed in from paper by supervision."""
+    if actor is not None:
+        _require_supervision(actor)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(_("请填写意见"), field="text")
+    return Suggestion.objects.create(
+        text=text[:MAX_SUGGESTION],
+        name=(name or "").strip()[:60],
+        contact=(contact or "").strip()[:60],
+        channel=Suggestion.Channel.PAPER if actor is not None else Suggestion.Channel.PUBLIC,
+        received_at=received_at or timezone.now(),
+        entered_by=actor,
+    )

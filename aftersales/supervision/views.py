@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -11,22 +13,31 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftersales.accounts import roles
 from aftersales.accounts.models import Role
-from aftersales.core.errors import ServiceError
+from aftersales.core.errors import ServiceError, ValidationFailed
 from aftersales.core.masking import mask_phone
+from aftersales.customers.models import Customer
 
-from .models import Callback, FeedbackForm, Grade
+from .models import Callback, CustomerVisit, FeedbackForm, Grade
 from .selectors import (
     callbacks_for_user,
     feedback_forms_for_user,
     mystery_inspections_for_user,
     sees_supervision,
+    suggestions_for_user,
     survey_response_rate,
+    visits_for_user,
 )
-from .services import callback_complete, feedback_verify
+from .services import (
+    callback_complete,
+    feedback_verify,
+    suggestion_submit,
+    visit_plan,
+    visit_record,
+)
 
 PAGE_SIZE = 25
 ITEM_LABELS = (
@@ -158,4 +169,131 @@ def mystery_list(request: HttpRequest) -> HttpResponse:
         request,
         "supervision/mystery_list.html",
         {"rows": rows[:PAGE_SIZE], "page": page, "more": len(rows) > PAGE_SIZE},
+    )
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_list(request: HttpRequest) -> HttpResponse:
+    """Visits to key customers and customer forums: the list and the plan form."""
+    user = request.user
+    if not sees_supervision(user):
+        raise DjangoPermissionDenied
+    may_edit = _may_complete(user)
+    if request.method == "POST":
+        if not may_edit:
+            raise DjangoPermissionDenied
+        customer_id = request.POST.get("customer", "")
+        customer = (
+            Customer.objects.filter(pk=customer_id, is_key_account=True).first()
+            if customer_id.isdigit()
+            else None
+        )
+        planned = _date(request.POST.get("planned_date", ""))
+        try:
+            if planned is None:
+                raise ValidationFailed(_("请填写日期"), field="planned_date")
+            visit_plan(
+                actor=user,
+                kind=request.POST.get("kind", ""),
+                planned_date=planned,
+                customer=customer,
+                attendees=request.POST.get("attendees", ""),
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已保存"))
+        return redirect("supervision:visit_list")
+    page = _page(request, "page")
+    qs = visits_for_user(user).select_related("customer", "created_by")
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(qs[offset : offset + PAGE_SIZE + 1])
+    return render(
+        request,
+        "supervision/visit_list.html",
+        {
+            "rows": rows[:PAGE_SIZE],
+            "page": page,
+            "more": len(rows) > PAGE_SIZE,
+            "may_edit": may_edit,
+            "kinds": CustomerVisit.Kind.choices,
+            "customers": Customer.objects.filter(is_key_account=True).order_by("name")
+            if may_edit
+            else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def visit_record_view(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = visits_for_user(request.user).filter(pk=pk).first()
+    if visit is None:
+        raise Http404
+    try:
+        visit_record(
+            visit=visit,
+            actor=request.user,
+            findings=request.POST.get("findings", ""),
+            attendees=request.POST.get("attendees", ""),
+            cancel=request.POST.get("cancel") == "1",
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已保存"))
+    return redirect("supervision:visit_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def suggestion_list(request: HttpRequest) -> HttpResponse:
+    """Suggestions from the public page and from paper; supervision types the paper ones in."""
+    user = request.user
+    if not sees_supervision(user):
+        raise DjangoPermissionDenied
+    may_edit = _may_complete(user)
+    if request.method == "POST":
+        if not may_edit:
+            raise DjangoPermissionDenied
+        received = _date(request.POST.get("received_date", ""))
+        try:
+            suggestion_submit(
+                actor=user,
+                text=request.POST.get("text", ""),
+                name=request.POST.get("name", ""),
+                contact=request.POST.get("contact", ""),
+                received_at=timezone.make_aware(datetime.combine(received, time(12)))
+                if received
+                else None,
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已保存"))
+        return redirect("supervision:suggestion_list")
+    page = _page(request, "page")
+    qs = suggestions_for_user(user).select_related("entered_by")
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(qs[offset : offset + PAGE_SIZE + 1])
+    personal = roles.sees_personal_data(user)
+    for row in rows:
+        row.shown_contact = row.contact if personal else mask_phone(row.contact)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "supervision/suggestion_list.html",
+        {
+            "rows": rows[:PAGE_SIZE],
+            "page": page,
+            "more": len(rows) > PAGE_SIZE,
+            "may_edit": may_edit,
+        },
     )

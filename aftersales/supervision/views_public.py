@@ -12,7 +12,13 @@ from aftersales.core.errors import ServiceError
 from aftersales.portal import throttle
 
 from .models import Grade, SupervisionSettings
-from .services import ITEMS, SurveyUnavailable, survey_invitation_for_token, survey_submit
+from .services import (
+    ITEMS,
+    SurveyUnavailable,
+    suggestion_submit,
+    survey_invitation_for_token,
+    survey_submit,
+)
 from .views import ITEM_LABELS
 
 MAX_TOKEN_LENGTH = 100
@@ -63,5 +69,34 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
             "comments": comments,
             "error": error,
         },
+        status=400 if error else 200,
+    )
+
+
+SUGGEST_PER_HOUR = 10
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def suggest(request: HttpRequest) -> HttpResponse:
+    """意见箱: anyone may leave a suggestion (no login); rate-limited, with a honeypot field."""
+    values = {k: request.POST.get(k, "")[:MAX_COMMENTS] for k in ("text", "name", "contact")}
+    error = ""
+    if request.method == "POST":
+        if not throttle.allow("suggest", throttle.client_ip(request), limit=SUGGEST_PER_HOUR):
+            return render(request, "supervision/survey_throttled.html", status=429)
+        if request.POST.get("website"):
+            # A bot filled the hidden field: answer as if accepted, write nothing.
+            return render(request, "supervision/suggest_thanks.html")
+        try:
+            suggestion_submit(**values)
+        except ServiceError as exc:
+            error = str(exc.message)
+        else:
+            return render(request, "supervision/suggest_thanks.html")
+    return render(
+        request,
+        "supervision/suggest_form.html",
+        {**values, "error": error},
         status=400 if error else 200,
     )
