@@ -5,6 +5,7 @@ shown with the service's message and changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -82,9 +83,11 @@ def _part(value: Any) -> Part:
 # --- the technician's phone actions ---------------------------------------------------------
 
 
-@login_required
-@require_POST
-def field_use(request: HttpRequest, pk: int) -> HttpResponse:
+def _field_part_action(
+    request: HttpRequest, pk: int, act: Callable[..., Any], success: Callable[[Any, Part, int], str]
+) -> HttpResponse:
+    """The phone's two part actions share everything but the service they call: read the part
+    and quantity, call the service, report the outcome, go back to the job page."""
     order = get_work_order_for_user(request.user, pk, write=True)
     default = reverse("field:job", args=[order.pk])
     qty = _int(request.POST.get("quantity"))
@@ -93,7 +96,7 @@ def field_use(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请选择备件并填写数量"))
         return _back(request, default)
     try:
-        use = services.part_use_add(
+        document = act(
             order=order,
             actor=request.user,
             part=part,
@@ -103,37 +106,33 @@ def field_use(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         _fail(request, exc)
     else:
-        messages.success(
-            request,
-            _("已登记用件 %(part)s × %(qty)s（%(number)s）")
-            % {"part": part.name, "qty": qty, "number": use.number},
-        )
+        messages.success(request, success(document, part, qty))
     return _back(request, default)
+
+
+@login_required
+@require_POST
+def field_use(request: HttpRequest, pk: int) -> HttpResponse:
+    return _field_part_action(
+        request,
+        pk,
+        services.part_use_add,
+        lambda use, part, qty: (
+            _("已登记用件 %(part)s × %(qty)s（%(number)s）")
+            % {"part": part.name, "qty": qty, "number": use.number}
+        ),
+    )
 
 
 @login_required
 @require_POST
 def field_request(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_work_order_for_user(request.user, pk, write=True)
-    default = reverse("field:job", args=[order.pk])
-    qty = _int(request.POST.get("quantity"))
-    part = Part.objects.filter(pk=_int(request.POST.get("part")) or 0, is_active=True).first()
-    if part is None or qty is None:
-        messages.error(request, _("请选择备件并填写数量"))
-        return _back(request, default)
-    try:
-        req = services.requisition_request(
-            order=order,
-            actor=request.user,
-            part=part,
-            quantity=qty,
-            reason=request.POST.get("reason", ""),
-        )
-    except ServiceError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("领料单 %(number)s 已提交，等待审批") % {"number": req.number})
-    return _back(request, default)
+    return _field_part_action(
+        request,
+        pk,
+        services.requisition_request,
+        lambda req, part, qty: _("领料单 %(number)s 已提交，等待审批") % {"number": req.number},
+    )
 
 
 # --- keeper pages ---------------------------------------------------------------------------
