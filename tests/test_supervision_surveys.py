@@ -15,14 +15,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from aftersales.accounts.models import Role
 from aftersales.core.errors import PermissionDenied, ValidationFailed
 from aftersales.notifications.models import Channel, OutboxMessage
 from aftersales.service.models import Status
 from aftersales.supervision.models import (
     Callback,
     FeedbackForm,
-    MysteryInspection,
     SupervisionSettings,
     SurveyInvitation,
 )
@@ -36,7 +34,6 @@ from aftersales.supervision.services import (
     survey_submit,
 )
 
-from . import factories as f
 from .conftest import client_for, make_order
 from .test_supervision import close
 
@@ -295,28 +292,6 @@ def test_an_order_without_a_mobile_gets_no_survey(world, django_capture_on_commi
 
 
 # --- mystery inspections ----------------------------------------------------------------------
-
-
-def test_mystery_inspections_are_for_supervision_and_directors_only(world):
-    record = MysteryInspection.objects.create(
-        inspector=world["supervisor"],
-        date=timezone.localdate(),
-        uniform=True,
-        apology=True,
-        shoe_covers=True,
-        findings="未铺垫布",
-    )
-    assert record.score == 3
-    page = reverse("supervision:mystery_list")
-    for user in (world["supervisor"], world["director"]):
-        body = client_for(user).get(page).content.decode()
-        assert "未铺垫布" in body and "3/7" in body
-    for user in (world["agent"], world["tech"].user, world["manager"].user, world["customer_user"]):
-        assert client_for(user).get(page).status_code in (302, 403)
-    admin_page = reverse("admin:supervision_mysteryinspection_changelist")
-    assert client_for(world["agent"]).get(admin_page).status_code in (302, 403)
-    hr = f.UserFactory(username="hr", role=Role.HR, is_staff=True)
-    assert client_for(hr).get(admin_page).status_code in (302, 403)
 
 
 # --- the order page -----------------------------------------------------------------------------

@@ -93,15 +93,20 @@ def sees_personal_data(user: Any) -> bool:
 
 
 def menu_for(user: Any) -> list[dict[str, str]]:
+    oversees = has_role(user, Role.SUPERVISOR, Role.SERVICE_DIRECTOR, Role.ADMIN)
     items: list[tuple[Any, str, bool]] = [
         (_("工单"), "service:order_list", not is_customer(user)),
         (_("热线登记"), "service:intake", can_take_intake(user)),
         (_("派工台"), "service:dispatch_board", can_dispatch(user)),
         (_("我的任务"), "field:my_jobs", is_technician(user)),
+        (_("回访"), "supervision:callback_list", oversees),
+        (_("客户走访"), "supervision:visit_list", oversees),
+        (_("意见箱"), "supervision:suggestion_list", oversees),
         (
-            _("回访"),
-            "supervision:callback_list",
-            has_role(user, Role.SUPERVISOR, Role.SERVICE_DIRECTOR, Role.ADMIN),
+            _("秘密监察"),
+            "supervision:mystery_list",
+            # Not the admin role, not a superuser: findings are for supervision and directors.
+            bool(user.is_authenticated and user.role in (Role.SUPERVISOR, Role.SERVICE_DIRECTOR)),
         ),
         (
             _("备件"),

@@ -56,6 +56,17 @@ class SupervisionSettings(models.Model):
 
     survey_valid_days = models.PositiveSmallIntegerField(_("调查链接有效天数"), default=14)
     survey_per_hour = models.PositiveIntegerField(_("每个地址每小时可打开调查页次数"), default=30)
+    # S10: the inspector's identity is for the head of supervision alone. One named person, set
+    # by an administrator, rather than "any supervisor".
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"role": "supervisor"},
+        verbose_name=_("监督部负责人"),
+    )
 
     class Meta:
         verbose_name = _("监督设置")
@@ -154,6 +165,30 @@ class FeedbackForm(models.Model):
         return f"{self.order.number} {self.timeliness}{self.quality}{self.attitude}"
 
 
+class MysteryInspector(models.Model):
+    """秘密监察员: a person posted by supervision who works normally inside the service
+    department (seed 000) — the one exception to the separation rule. Everybody but the head of
+    supervision sees only the alias."""
+
+    alias = models.CharField(_("代号"), max_length=20, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("人员"),
+    )
+    active = models.BooleanField(_("在岗"), default=True)
+    appointed_at = models.DateTimeField(_("委派时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name = _("秘密监察员")
+        verbose_name_plural = _("秘密监察员")
+
+    def __str__(self) -> str:
+        return self.alias
+
+
 class MysteryInspection(models.Model):
     """秘密监察: an inspection record scored against the "seven ones" (seed 003). Visible to
     supervision and the directors only."""
@@ -168,11 +203,20 @@ class MysteryInspection(models.Model):
         ("service_card", _("客户填写服务卡")),
     )
 
+    # Who inspected: a supervisor openly, or an undisclosed inspector (shown by alias).
     inspector = models.ForeignKey(
+        MysteryInspector,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        verbose_name=_("秘密监察员"),
+    )
+    recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name=_("检查人"),
+        verbose_name=_("登记人"),
     )
     date = models.DateField(_("检查日期"))
     order = models.ForeignKey(
@@ -205,6 +249,10 @@ class MysteryInspection(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.score = sum(1 for name, _label in self.CHECKLIST if getattr(self, name))
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def inspector_label(self) -> str:
+        return self.inspector.alias if self.inspector is not None else str(self.recorded_by)
 
 
 class CustomerVisit(models.Model):

@@ -15,7 +15,9 @@ from .models import (
     CustomerVisit,
     FeedbackForm,
     MysteryInspection,
+    MysteryInspector,
     Suggestion,
+    SupervisionSettings,
     SurveyInvitation,
 )
 
@@ -37,11 +39,40 @@ def feedback_forms_for_user(user: Any) -> QuerySet[FeedbackForm]:
     return FeedbackForm.objects.filter(order__in=work_orders_for_user(user).values("pk"))
 
 
+# Mystery inspection is the one place where a superuser or the admin role sees nothing: the
+# findings are for supervision and the directors, the inspectors' names for the head alone (S10).
+MYSTERY_ROLES = frozenset({Role.SUPERVISOR, Role.SERVICE_DIRECTOR})
+
+
+def sees_mystery_findings(user: Any) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.role in MYSTERY_ROLES)
+
+
+def is_supervision_head(user: Any) -> bool:
+    if not (user and user.is_authenticated and user.is_active and user.role == Role.SUPERVISOR):
+        return False
+    return SupervisionSettings.get().head_id == user.pk
+
+
 def mystery_inspections_for_user(user: Any) -> QuerySet[MysteryInspection]:
     """Findings are for supervision and the directors only (S10)."""
-    if not sees_supervision(user):
+    if not sees_mystery_findings(user):
         return MysteryInspection.objects.none()
     return MysteryInspection.objects.all()
+
+
+def mystery_inspectors_for_user(user: Any) -> QuerySet[MysteryInspector]:
+    """Who the undisclosed inspectors are: the head of supervision alone."""
+    if not is_supervision_head(user):
+        return MysteryInspector.objects.none()
+    return MysteryInspector.objects.all()
+
+
+def mystery_inspector_aliases_for_user(user: Any) -> QuerySet[MysteryInspector]:
+    """The active inspectors' aliases, for supervisors recording a report (no names)."""
+    if not (sees_mystery_findings(user) and user.role == Role.SUPERVISOR):
+        return MysteryInspector.objects.none()
+    return MysteryInspector.objects.filter(active=True).only("pk", "alias")
 
 
 def survey_response_rate(user: Any) -> dict[str, Any]:

@@ -24,10 +24,13 @@ from .models import (
     CustomerVisit,
     FeedbackForm,
     Grade,
+    MysteryInspection,
+    MysteryInspector,
     Suggestion,
     SupervisionSettings,
     SurveyInvitation,
 )
+from .selectors import is_supervision_head
 
 GRADES = frozenset(Grade.values)
 ITEMS = ("timeliness", "quality", "attitude")
@@ -366,4 +369,79 @@ def suggestion_submit(
         channel=Suggestion.Channel.PAPER if actor is not None else Suggestion.Channel.PUBLIC,
         received_at=received_at or timezone.now(),
         entered_by=actor,
+    )
+
+
+# --- mystery inspection -----------------------------------------------------------------------
+
+
+def _require_head(actor: Any) -> None:
+    if not is_supervision_head(actor):
+        raise PermissionDenied(_("秘密监察员只能由监督部负责人委派"))
+
+
+@transaction.atomic
+def mystery_inspector_appoint(*, actor: Any, user: Any, alias: str) -> MysteryInspector:
+    """Post an undisclosed inspector: a person who keeps working in the service department
+    (the only exception to the separation rule), known to the head of supervision alone."""
+    _require_head(actor)
+    alias = (alias or "").strip()
+    if not alias or len(alias) > 20:
+        raise ValidationFailed(_("请填写代号（不超过 20 个字）"), field="alias")
+    if user is None or not user.is_active:
+        raise ValidationFailed(_("请选择在职人员"), field="user")
+    if user.role in (Role.SUPERVISOR, Role.CUSTOMER) or user.is_superuser:
+        raise ValidationFailed(
+            _("秘密监察员须是在服务部门正常工作的人员，不能是监督员、客户或超级用户"),
+            field="user",
+        )
+    if MysteryInspector.objects.filter(alias=alias).exists():
+        raise ValidationFailed(_("代号“%(alias)s”已被使用") % {"alias": alias}, field="alias")
+    existing = MysteryInspector.objects.select_for_update().filter(user=user).first()
+    if existing is not None:
+        if existing.active:
+            raise ValidationFailed(_("此人已是秘密监察员（%(alias)s）") % {"alias": existing.alias})
+        existing.alias, existing.active = alias, True
+        existing.save(update_fields=["alias", "active"])
+        return existing
+    return MysteryInspector.objects.create(alias=alias, user=user)
+
+
+@transaction.atomic
+def mystery_inspector_withdraw(*, actor: Any, inspector: MysteryInspector) -> MysteryInspector:
+    _require_head(actor)
+    MysteryInspector.objects.filter(pk=inspector.pk).update(active=False)
+    inspector.refresh_from_db()
+    return inspector
+
+
+@transaction.atomic
+def mystery_inspection_record(
+    *,
+    actor: Any,
+    date: date,
+    checks: set[str] | frozenset[str],
+    findings: str = "",
+    order: WorkOrder | None = None,
+    inspector: MysteryInspector | None = None,
+) -> MysteryInspection:
+    """A supervisor records an inspection against the "seven ones"; with `inspector` it was an
+    undisclosed inspector's report (shown by alias)."""
+    if not (actor and actor.is_authenticated and actor.role == Role.SUPERVISOR):
+        raise PermissionDenied(_("秘密监察记录须由监督员登记"))
+    known = {name for name, _label in MysteryInspection.CHECKLIST}
+    unknown = set(checks) - known
+    if unknown:
+        raise ValidationFailed(_("未知的检查项：%(items)s") % {"items": ", ".join(sorted(unknown))})
+    if date > timezone.localdate():
+        raise ValidationFailed(_("检查日期不能晚于今天"), field="date")
+    if inspector is not None and not inspector.active:
+        raise ValidationFailed(_("该秘密监察员已撤回"), field="inspector")
+    return MysteryInspection.objects.create(
+        recorded_by=actor,
+        inspector=inspector,
+        date=date,
+        order=order,
+        findings=(findings or "").strip(),
+        **{name: name in checks for name in known},
     )

@@ -11,4 +11,5 @@ urlpatterns = [
     path("visits/<int:pk>/record/", views.visit_record_view, name="visit_record"),
     path("suggestions/", views.suggestion_list, name="suggestion_list"),
     path("mystery/", views.mystery_list, name="mystery_list"),
+    path("mystery/inspectors/", views.mystery_inspectors, name="mystery_inspectors"),
 ]

@@ -16,16 +16,21 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftersales.accounts import roles
-from aftersales.accounts.models import Role
+from aftersales.accounts.models import Role, User
 from aftersales.core.errors import ServiceError, ValidationFailed
 from aftersales.core.masking import mask_phone
 from aftersales.customers.models import Customer
+from aftersales.service.selectors import work_orders_for_user
 
-from .models import Callback, CustomerVisit, FeedbackForm, Grade
+from .models import Callback, CustomerVisit, FeedbackForm, Grade, MysteryInspection
 from .selectors import (
     callbacks_for_user,
     feedback_forms_for_user,
+    is_supervision_head,
     mystery_inspections_for_user,
+    mystery_inspector_aliases_for_user,
+    mystery_inspectors_for_user,
+    sees_mystery_findings,
     sees_supervision,
     suggestions_for_user,
     survey_response_rate,
@@ -34,6 +39,9 @@ from .selectors import (
 from .services import (
     callback_complete,
     feedback_verify,
+    mystery_inspection_record,
+    mystery_inspector_appoint,
+    mystery_inspector_withdraw,
     suggestion_submit,
     visit_plan,
     visit_record,
@@ -157,18 +165,106 @@ def feedback_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def mystery_list(request: HttpRequest) -> HttpResponse:
-    if not sees_supervision(request.user):
+    """Inspection records (supervision and directors); supervisors record new ones here."""
+    user = request.user
+    if not sees_mystery_findings(user):
         raise DjangoPermissionDenied
+    aliases = list(mystery_inspector_aliases_for_user(user))
+    may_record = roles.has_role(user, Role.SUPERVISOR) and not user.is_superuser
+    if request.method == "POST":
+        if not may_record:
+            raise DjangoPermissionDenied
+        inspector_id = request.POST.get("inspector", "")
+        inspector = next((a for a in aliases if str(a.pk) == inspector_id), None)
+        number = request.POST.get("order", "").strip()
+        order = None
+        if number:
+            order = work_orders_for_user(user).filter(number=number).first()
+        try:
+            when = _date(request.POST.get("date", ""))
+            if when is None:
+                raise ValidationFailed(_("请填写检查日期"), field="date")
+            if number and order is None:
+                raise ValidationFailed(
+                    _("找不到工单 %(number)s") % {"number": number}, field="order"
+                )
+            if inspector_id and inspector is None:
+                raise ValidationFailed(_("请选择在岗的秘密监察员"), field="inspector")
+            mystery_inspection_record(
+                actor=user,
+                date=when,
+                order=order,
+                inspector=inspector,
+                findings=request.POST.get("findings", ""),
+                checks=set(request.POST.getlist("checks")),
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已保存"))
+        return redirect("supervision:mystery_list")
     page = _page(request, "page")
-    qs = mystery_inspections_for_user(request.user).select_related("inspector", "order")
+    qs = mystery_inspections_for_user(user).select_related("inspector", "recorded_by", "order")
     offset = (page - 1) * PAGE_SIZE
     rows = list(qs[offset : offset + PAGE_SIZE + 1])
     return render(
         request,
         "supervision/mystery_list.html",
-        {"rows": rows[:PAGE_SIZE], "page": page, "more": len(rows) > PAGE_SIZE},
+        {
+            "rows": rows[:PAGE_SIZE],
+            "page": page,
+            "more": len(rows) > PAGE_SIZE,
+            "may_record": may_record,
+            "aliases": aliases,
+            "checklist": MysteryInspection.CHECKLIST,
+            "is_head": is_supervision_head(user),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mystery_inspectors(request: HttpRequest) -> HttpResponse:
+    """The undisclosed inspectors with their names: the head of supervision alone."""
+    user = request.user
+    if not is_supervision_head(user):
+        raise Http404
+    if request.method == "POST":
+        try:
+            if request.POST.get("withdraw", "").isdigit():
+                target = (
+                    mystery_inspectors_for_user(user)
+                    .filter(pk=int(request.POST["withdraw"]))
+                    .first()
+                )
+                if target is None:
+                    raise Http404
+                mystery_inspector_withdraw(actor=user, inspector=target)
+            else:
+                person_id = request.POST.get("user", "")
+                person = (
+                    User.objects.filter(pk=int(person_id)).first() if person_id.isdigit() else None
+                )
+                mystery_inspector_appoint(
+                    actor=user, user=person, alias=request.POST.get("alias", "")
+                )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已保存"))
+        return redirect("supervision:mystery_inspectors")
+    return render(
+        request,
+        "supervision/mystery_inspectors.html",
+        {
+            "rows": mystery_inspectors_for_user(user).select_related("user"),
+            "people": User.objects.filter(is_active=True, is_superuser=False)
+            .exclude(role__in=[Role.SUPERVISOR, Role.CUSTOMER])
+            .order_by("username"),
+        },
     )
 
 

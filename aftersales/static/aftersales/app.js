@@ -10,6 +10,13 @@
   }
 
   onReady(function () {
+    // Destructive actions ask first: <form data-confirm="question">.
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      var question = form && form.getAttribute && form.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) event.preventDefault();
+    });
+
     // Selects that submit their form on change (the language switcher, list filters).
     document.addEventListener("change", function (event) {
       var el = event.target;
