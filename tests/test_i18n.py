@@ -343,6 +343,10 @@ def test_locale_middleware_is_active():
             ["我的设备", "进行中的报修"],
         ),
         ("supervisor", "supervision:callback_list", ["Callbacks"], ["回访"]),
+        ("supervisor", "supervision:survey_list", ["Response rate"], ["回复率"]),
+        ("supervisor", "supervision:mystery_list", ["Record an inspection"], ["登记检查"]),
+        ("supervisor", "supervision:visit_list", ["Customer visits"], ["客户走访"]),
+        ("supervisor", "supervision:suggestion_list", ["Suggestion box"], ["意见箱"]),
     ],
 )
 def test_page_renders_in_english(world, who, url_name, english, chinese):

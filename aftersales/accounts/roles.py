@@ -102,6 +102,7 @@ def menu_for(user: Any) -> list[dict[str, str]]:
         (_("回访"), "supervision:callback_list", oversees),
         (_("客户走访"), "supervision:visit_list", oversees),
         (_("意见箱"), "supervision:suggestion_list", oversees),
+        (_("满意度调查"), "supervision:survey_list", oversees),
         (
             _("秘密监察"),
             "supervision:mystery_list",

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from aftersales.accounts import roles
-from aftersales.core.admin_site import RoleModelAdmin
+from aftersales.core.admin_site import RoleModelAdmin, RoleTabularInline
 from aftersales.service.selectors import work_orders_for_user
 
 from .models import (
@@ -16,7 +16,9 @@ from .models import (
     FeedbackForm,
     Suggestion,
     SupervisionSettings,
+    SurveyForm,
     SurveyInvitation,
+    SurveyQuestion,
 )
 from .selectors import sees_supervision
 
@@ -142,3 +144,26 @@ class SuggestionAdmin(RoleModelAdmin):
 
     def may_edit(self, user: Any) -> bool:
         return False
+
+
+class SurveyQuestionInline(RoleTabularInline):
+    model = SurveyQuestion
+    extra = 1
+    fields = ("position", "text", "kind", "required")
+
+
+@admin.register(SurveyForm)
+class SurveyFormAdmin(RoleModelAdmin):
+    """Supervision configures its survey forms here (S11); answers keep the questions they
+    answered, so a question with answers cannot be deleted (PROTECT), only reworded."""
+
+    allow_delete = False
+    list_display = ("title", "kind", "active")
+    list_filter = ("kind", "active")
+    inlines = [SurveyQuestionInline]
+
+    def may_view(self, user: Any) -> bool:
+        return sees_supervision(user)
+
+    def may_edit(self, user: Any) -> bool:
+        return roles.has_role(user, roles.Role.SUPERVISOR, roles.Role.ADMIN)

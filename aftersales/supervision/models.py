@@ -81,15 +81,82 @@ class SupervisionSettings(models.Model):
         return obj
 
 
+class SurveyForm(models.Model):
+    """A configurable survey (S11): the technician rating asked with every after-service survey,
+    the annual satisfaction survey each October, customer opinion cards. Edited in the admin;
+    the after-service feedback form's three A–E items are fixed (S10) and not a SurveyForm."""
+
+    class Kind(models.TextChoices):
+        TECHNICIAN = "technician", _("工程师评价（随每次服务调查）")
+        ANNUAL = "annual", _("年度满意度调查")
+        OPINION_CARD = "opinion_card", _("客户意见卡")
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    title = models.CharField(_("标题"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    intro = models.TextField(_("说明"), blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["kind", "code"]
+        verbose_name = _("调查问卷")
+        verbose_name_plural = _("调查问卷")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyQuestion(models.Model):
+    class Kind(models.TextChoices):
+        GRADE = "grade", _("A–E 评价")
+        TEXT = "text", _("文字")
+
+    form = models.ForeignKey(SurveyForm, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    text = models.CharField(_("问题"), max_length=200)
+    kind = models.CharField(_("题型"), max_length=8, choices=Kind.choices, default=Kind.GRADE)
+    required = models.BooleanField(_("必答"), default=True)
+
+    class Meta:
+        ordering = ["form", "position", "pk"]
+        verbose_name = _("调查问题")
+        verbose_name_plural = _("调查问题")
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class SurveyInvitation(models.Model):
-    """A single-use survey link sent after an order closes. Only the SHA-256 of the token is
-    stored: the token itself travels in the link and nowhere else."""
+    """A single-use survey link: after an order closes (`order`, with the feedback form), or for
+    a survey form sent to a customer (`form`, `customer`: the annual survey). Only the SHA-256 of
+    the token is stored: the token itself travels in the link and nowhere else."""
 
     order = models.ForeignKey(
-        WorkOrder, on_delete=models.CASCADE, related_name="survey_invitations"
+        WorkOrder,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="survey_invitations",
+    )
+    form = models.ForeignKey(
+        SurveyForm,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("调查问卷"),
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("客户"),
     )
     token_hash = models.CharField(max_length=64, unique=True)
-    sent_to = models.CharField(_("发送至"), max_length=20, blank=True)
+    channel = models.CharField(_("渠道"), max_length=8, default="sms")
+    sent_to = models.CharField(_("发送至"), max_length=254, blank=True)
     created_at = models.DateTimeField(_("发送时间"), auto_now_add=True, db_index=True)
     expires_at = models.DateTimeField(_("有效期至"))
     used_at = models.DateTimeField(_("回答时间"), null=True, blank=True, db_index=True)
@@ -100,7 +167,50 @@ class SurveyInvitation(models.Model):
         verbose_name_plural = _("满意度调查邀请")
 
     def __str__(self) -> str:
-        return f"{self.order.number}"
+        return self.order.number if self.order is not None else str(self.form)
+
+
+class SurveyResponse(models.Model):
+    """The answers to a survey form: one per invitation (or per paper card typed in)."""
+
+    form = models.ForeignKey(SurveyForm, on_delete=models.PROTECT, related_name="responses")
+    invitation = models.OneToOneField(
+        SurveyInvitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    order = models.ForeignKey(
+        WorkOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("回答时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("调查答卷")
+        verbose_name_plural = _("调查答卷")
+
+    def __str__(self) -> str:
+        return f"{self.form} {self.created_at:%Y-%m-%d}"
+
+
+class SurveyAnswer(models.Model):
+    """One answer; for a technician rating, one per question and technician of the order."""
+
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.PROTECT, related_name="+")
+    technician = models.ForeignKey(
+        "network.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    grade = models.CharField(max_length=1, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("答案")
+        verbose_name_plural = _("答案")
+
+    def __str__(self) -> str:
+        return self.grade or self.text[:30]
 
 
 class FeedbackForm(models.Model):

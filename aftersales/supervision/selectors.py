@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from aftersales.accounts import roles
 from aftersales.accounts.models import Role
+from aftersales.network.models import Staff
 from aftersales.service.selectors import work_orders_for_user
 
 from .models import (
@@ -18,7 +19,10 @@ from .models import (
     MysteryInspector,
     Suggestion,
     SupervisionSettings,
+    SurveyAnswer,
+    SurveyForm,
     SurveyInvitation,
+    SurveyQuestion,
 )
 
 
@@ -100,3 +104,74 @@ def suggestions_for_user(user: Any) -> QuerySet[Suggestion]:
     if not sees_supervision(user):
         return Suggestion.objects.none()
     return Suggestion.objects.all()
+
+
+def survey_forms_for_user(user: Any) -> QuerySet[SurveyForm]:
+    """Survey forms with their invitations sent and answered (one query)."""
+    if not sees_supervision(user):
+        return SurveyForm.objects.none()
+    return SurveyForm.objects.annotate(
+        sent=Count("invitations", distinct=True),
+        answered=Count("invitations", filter=Q(invitations__used_at__isnull=False), distinct=True),
+        responses_count=Count("responses", distinct=True),
+    ).order_by("kind", "code")
+
+
+GRADE_POINTS = {"A": 5, "B": 4, "C": 3, "D": 2, "E": 1}
+
+
+def survey_form_results(form: SurveyForm) -> dict[str, Any]:
+    """Per question: how many chose each grade; per technician (rating forms): the mean points
+    (A = 5 … E = 1) per question. Aggregated in SQL; the caller has checked access."""
+    counts: dict[int, dict[str, int]] = {}
+    for row in (
+        SurveyAnswer.objects.filter(response__form=form)
+        .exclude(grade="")
+        .values("question_id", "grade")
+        .annotate(n=Count("pk"))
+    ):
+        counts.setdefault(row["question_id"], {})[row["grade"]] = row["n"]
+    questions = []
+    for question in form.questions.all():
+        by_grade = counts.get(question.pk, {})
+        total = sum(by_grade.values())
+        points = sum(GRADE_POINTS[g] * n for g, n in by_grade.items())
+        questions.append(
+            {
+                "question": question,
+                "grades": [by_grade.get(g, 0) for g in GRADE_POINTS],
+                "total": total,
+                "mean": round(points / total, 2) if total else None,
+            }
+        )
+    technicians: dict[int, dict[str, Any]] = {}
+    if form.kind == SurveyForm.Kind.TECHNICIAN:
+        rows = (
+            SurveyAnswer.objects.filter(response__form=form, technician__isnull=False)
+            .exclude(grade="")
+            .values("technician_id", "question_id", "grade")
+            .annotate(n=Count("pk"))
+        )
+        for row in rows:
+            entry = technicians.setdefault(row["technician_id"], {"sums": {}, "ns": {}})
+            entry["sums"][row["question_id"]] = (
+                entry["sums"].get(row["question_id"], 0) + GRADE_POINTS[row["grade"]] * row["n"]
+            )
+            entry["ns"][row["question_id"]] = entry["ns"].get(row["question_id"], 0) + row["n"]
+        names = {
+            staff.pk: str(staff)
+            for staff in Staff.objects.filter(pk__in=technicians).select_related("user")
+        }
+        grade_questions = [q for q in form.questions.all() if q.kind == SurveyQuestion.Kind.GRADE]
+        for pk, entry in technicians.items():
+            entry["name"] = names.get(pk, "")
+            entry["means"] = [
+                round(entry["sums"][q.pk] / entry["ns"][q.pk], 2) if entry["ns"].get(q.pk) else None
+                for q in grade_questions
+            ]
+        return {
+            "questions": questions,
+            "grade_questions": grade_questions,
+            "technicians": sorted(technicians.values(), key=lambda e: e["name"]),
+        }
+    return {"questions": questions, "grade_questions": [], "technicians": []}

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,7 +29,11 @@ from .models import (
     MysteryInspector,
     Suggestion,
     SupervisionSettings,
+    SurveyAnswer,
+    SurveyForm,
     SurveyInvitation,
+    SurveyQuestion,
+    SurveyResponse,
 )
 from .selectors import is_supervision_head
 
@@ -52,11 +57,108 @@ SURVEY_TEMPLATES: list[tuple[str, str, str, str, str]] = [
         "[Aftersales] Order {number} is done. Please rate our service "
         "(valid {days} days, one answer): {link}",
     ),
+    (
+        "survey_invitation",
+        Channel.EMAIL,
+        "zh-hans",
+        "工单 {number} 服务评价",
+        "您好！\n\n工单 {number} 已完成。请通过以下链接对本次服务作出评价"
+        "（{days} 天内有效，仅可提交一次）：\n{link}\n\n感谢您的支持。",
+    ),
+    (
+        "survey_invitation",
+        Channel.EMAIL,
+        "en",
+        "Please rate our service on order {number}",
+        "Hello,\n\nOrder {number} is done. Please rate our service through this link "
+        "(valid {days} days, one answer):\n{link}\n\nThank you.",
+    ),
+    (
+        "survey_campaign",
+        Channel.SMS,
+        "zh-hans",
+        "",
+        "【售后服务】{title}：诚邀您参与（{days} 天内有效，仅可提交一次）：{link}",
+    ),
+    (
+        "survey_campaign",
+        Channel.SMS,
+        "en",
+        "",
+        "[Aftersales] {title}: please take part (valid {days} days, one answer): {link}",
+    ),
+    (
+        "survey_campaign",
+        Channel.EMAIL,
+        "zh-hans",
+        "{title}",
+        "您好！\n\n诚邀您参与{title}（{days} 天内有效，仅可提交一次）：\n{link}\n\n感谢您的支持。",
+    ),
+    (
+        "survey_campaign",
+        Channel.EMAIL,
+        "en",
+        "{title}",
+        "Hello,\n\nPlease take part in our {title} (valid {days} days, one answer):\n{link}"
+        "\n\nThank you.",
+    ),
+]
+
+# The SPEC's survey forms (S11), seeded once and then edited by supervision in the admin.
+SURVEY_FORMS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
+    (
+        "technician-rating",
+        SurveyForm.Kind.TECHNICIAN,
+        "服务工程师评价",
+        [
+            ("服务态度", SurveyQuestion.Kind.GRADE),
+            ("技术水平", SurveyQuestion.Kind.GRADE),
+            ("到达时间", SurveyQuestion.Kind.GRADE),
+            ("履行承诺", SurveyQuestion.Kind.GRADE),
+        ],
+    ),
+    (
+        "annual-satisfaction",
+        SurveyForm.Kind.ANNUAL,
+        "年度客户满意度调查（十月）",
+        [
+            ("产品质量", SurveyQuestion.Kind.GRADE),
+            ("服务及时性", SurveyQuestion.Kind.GRADE),
+            ("维修质量", SurveyQuestion.Kind.GRADE),
+            ("服务态度", SurveyQuestion.Kind.GRADE),
+            ("总体满意度", SurveyQuestion.Kind.GRADE),
+            ("您对我们的意见和建议", SurveyQuestion.Kind.TEXT),
+        ],
+    ),
+    (
+        "opinion-card",
+        SurveyForm.Kind.OPINION_CARD,
+        "客户意见卡",
+        [
+            ("总体满意度", SurveyQuestion.Kind.GRADE),
+            ("意见", SurveyQuestion.Kind.TEXT),
+        ],
+    ),
 ]
 
 
 def seed_supervision_defaults() -> None:
     SupervisionSettings.get()
+    for code, kind, title, questions in SURVEY_FORMS:
+        form, created = SurveyForm.objects.get_or_create(
+            code=code, defaults={"kind": kind, "title": title}
+        )
+        if created:
+            SurveyQuestion.objects.bulk_create(
+                SurveyQuestion(
+                    form=form,
+                    position=i,
+                    text=text,
+                    kind=q_kind,
+                    required=q_kind == SurveyQuestion.Kind.GRADE,
+                )
+                for i, (text, q_kind) in enumerate(questions, start=1)
+            )
     for code, channel, language, subject, body in SURVEY_TEMPLATES:
         MessageTemplate.objects.get_or_create(
             code=code,
@@ -82,31 +184,95 @@ def survey_link(token: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("survey:answer", args=[token])
 
 
-@transaction.atomic
-def survey_invitation_create(*, order: WorkOrder) -> tuple[SurveyInvitation, str]:
-    """Create a single-use invitation for `order` and queue the SMS with its link. Returns the
-    invitation and the token (which is not stored: only its hash is)."""
+def _survey_address(mobile: str, email: str) -> tuple[str, str] | None:
+    """SMS when there is a mobile number, else email, else nothing to send."""
+    if mobile:
+        return Channel.SMS, mobile
+    if email:
+        return Channel.EMAIL, email
+    return None
+
+
+def _invite(
+    *,
+    template_code: str,
+    address: tuple[str, str],
+    cause: str,
+    params: dict[str, Any],
+    **fields: Any,
+) -> tuple[SurveyInvitation, str]:
     config = SupervisionSettings.get()
     token = new_survey_token()
+    channel, to = address
     invitation = SurveyInvitation.objects.create(
-        order=order,
         token_hash=hash_token(token),
-        sent_to=order.contact_mobile,
+        channel=channel,
+        sent_to=to,
         expires_at=timezone.now() + timedelta(days=config.survey_valid_days),
+        **fields,
     )
-    if order.contact_mobile:
-        outbox_enqueue(
-            template_code="survey_invitation",
-            channel=Channel.SMS,
-            cause=f"work_order:{order.pk}",
-            params={
-                "number": order.number,
-                "days": config.survey_valid_days,
-                "link": survey_link(token),
-            },
-            to=order.contact_mobile,
-        )
+    outbox_enqueue(
+        template_code=template_code,
+        channel=channel,
+        cause=cause,
+        params={**params, "days": config.survey_valid_days, "link": survey_link(token)},
+        to=to,
+    )
     return invitation, token
+
+
+@transaction.atomic
+def survey_invitation_create(*, order: WorkOrder) -> tuple[SurveyInvitation, str] | None:
+    """Create a single-use invitation for `order` and queue the SMS (or, without a mobile
+    number, the email) with its link. Returns the invitation and the token (which is not stored:
+    only its hash is), or None when the customer can be reached neither way."""
+    email = ""
+    if not order.contact_mobile and order.customer is not None:
+        email = next((c.email for c in order.customer.contacts.all() if c.email), "")
+    address = _survey_address(order.contact_mobile, email)
+    if address is None:
+        return None
+    return _invite(
+        template_code="survey_invitation",
+        address=address,
+        cause=f"work_order:{order.pk}",
+        params={"number": order.number},
+        order=order,
+    )
+
+
+@transaction.atomic
+def survey_campaign_send(*, actor: Any, form: SurveyForm, customers: Any) -> int:
+    """Send `form` (the annual survey, an opinion card) to each customer that can be reached,
+    skipping those who already hold an open invitation to it. Returns how many were invited."""
+    _require_supervision(actor)
+    if not form.active or form.kind == SurveyForm.Kind.TECHNICIAN:
+        raise ValidationFailed(_("只能发送已启用的年度调查或意见卡"))
+    now = timezone.now()
+    already = set(
+        SurveyInvitation.objects.filter(
+            form=form, used_at__isnull=True, expires_at__gt=now
+        ).values_list("customer_id", flat=True)
+    )
+    sent = 0
+    for customer in customers.prefetch_related("contacts"):
+        contacts = list(customer.contacts.all())  # primary contact first (Contact.Meta)
+        address = _survey_address(
+            next((c.mobile for c in contacts if c.mobile), ""),
+            next((c.email for c in contacts if c.email), ""),
+        )
+        if address is None or customer.pk in already:
+            continue
+        _invite(
+            template_code="survey_campaign",
+            address=address,
+            cause=f"survey_form:{form.pk}",
+            params={"title": form.title},
+            form=form,
+            customer=customer,
+        )
+        sent += 1
+    return sent
 
 
 class SurveyUnavailable(InvalidTransition):
@@ -174,11 +340,95 @@ def _feedback_record(
         return FeedbackForm.objects.create(counted=False, **values)
 
 
-@transaction.atomic
-def survey_submit(*, token: str, comments: str = "", **grades: Any) -> FeedbackForm:
-    """The customer's answer: writes the feedback form and uses up the invitation, once."""
-    invitation = survey_invitation_for_token(token)
-    cleaned = _clean_grades(grades)
+@dataclass(frozen=True)
+class SurveySlot:
+    """One answer the survey page asks for: a question, for a technician in a rating form."""
+
+    form: SurveyForm
+    question: SurveyQuestion
+    technician: Any = None
+
+    @property
+    def key(self) -> str:
+        suffix = f"_t{self.technician.pk}" if self.technician is not None else ""
+        return f"q{self.question.pk}{suffix}"
+
+
+def survey_slots(invitation: SurveyInvitation) -> list[SurveySlot]:
+    """What the invitation's page asks beyond the three items: a form's questions, or after a
+    job each active technician rating's questions once per technician of the order."""
+    technicians: list[Any]
+    if invitation.form is not None:
+        forms, technicians = [invitation.form], [None]
+    elif invitation.order is not None:
+        forms = list(SurveyForm.objects.filter(kind=SurveyForm.Kind.TECHNICIAN, active=True))
+        technicians = list(invitation.order.technicians.select_related("user").order_by("pk"))
+    else:
+        return []
+    questions = {
+        form.pk: list(form.questions.all())
+        for form in SurveyForm.objects.filter(pk__in=[f.pk for f in forms]).prefetch_related(
+            "questions"
+        )
+    }
+    return [
+        SurveySlot(form=form, question=question, technician=technician)
+        for form in forms
+        for technician in technicians
+        for question in questions.get(form.pk, [])
+    ]
+
+
+MAX_ANSWER = 2000
+
+
+def _clean_answers(
+    slots: list[SurveySlot], answers: dict[str, Any]
+) -> list[tuple[SurveySlot, str]]:
+    cleaned = []
+    for slot in slots:
+        value = str(answers.get(slot.key) or "").strip()
+        if slot.question.kind == SurveyQuestion.Kind.GRADE:
+            value = value.upper()
+            if value and value not in GRADES:
+                raise ValidationFailed(_("请选择 A–E 的评价"), field=slot.key)
+        if slot.question.required and not value:
+            raise ValidationFailed(
+                _("请回答：%(question)s") % {"question": slot.question.text}, field=slot.key
+            )
+        cleaned.append((slot, value[:MAX_ANSWER]))
+    return cleaned
+
+
+def _answers_record(
+    *, cleaned: list[tuple[SurveySlot, str]], invitation: SurveyInvitation
+) -> list[SurveyResponse]:
+    responses: dict[int, SurveyResponse] = {}
+    rows = []
+    for slot, value in cleaned:
+        if slot.form.pk not in responses:
+            responses[slot.form.pk] = SurveyResponse.objects.create(
+                form=slot.form,
+                invitation=invitation,
+                order=invitation.order,
+                customer=invitation.customer
+                or (invitation.order.customer if invitation.order else None),
+            )
+        is_grade = slot.question.kind == SurveyQuestion.Kind.GRADE
+        rows.append(
+            SurveyAnswer(
+                response=responses[slot.form.pk],
+                question=slot.question,
+                technician=slot.technician,
+                grade=value if is_grade else "",
+                text="" if is_grade else value,
+            )
+        )
+    SurveyAnswer.objects.bulk_create(rows)
+    return list(responses.values())
+
+
+def _use_invitation(invitation: SurveyInvitation) -> None:
     # Guarded update: of two concurrent submits, only one finds the invitation unused.
     now = timezone.now()
     taken = SurveyInvitation.objects.filter(
@@ -186,12 +436,44 @@ def survey_submit(*, token: str, comments: str = "", **grades: Any) -> FeedbackF
     ).update(used_at=now)
     if taken != 1:
         raise SurveyUnavailable(_("此调查已提交，感谢您的评价"), gone=True)
+
+
+@transaction.atomic
+def survey_submit(
+    *, token: str, comments: str = "", answers: dict[str, Any] | None = None, **grades: Any
+) -> FeedbackForm:
+    """The customer's answer after a job: writes the feedback form (and the technician ratings)
+    and uses up the invitation, once."""
+    invitation = survey_invitation_for_token(token)
+    if invitation.order is None:
+        raise SurveyUnavailable(_("调查链接无效，请核对短信中的链接"), gone=False)
+    cleaned = _clean_grades(grades)
+    rated = _clean_answers(survey_slots(invitation), answers or {})
+    _use_invitation(invitation)
+    _answers_record(cleaned=rated, invitation=invitation)
     return _feedback_record(
         order=invitation.order,
         source=FeedbackForm.Source.SURVEY,
         grades=cleaned,
         comments=comments,
         invitation=invitation,
+    )
+
+
+@transaction.atomic
+def survey_form_submit(*, token: str, answers: dict[str, Any]) -> SurveyResponse:
+    """The customer's answer to a survey form (the annual survey, an opinion card)."""
+    invitation = survey_invitation_for_token(token)
+    if invitation.form is None:
+        raise SurveyUnavailable(_("调查链接无效，请核对短信中的链接"), gone=False)
+    cleaned = _clean_answers(survey_slots(invitation), answers)
+    _use_invitation(invitation)
+    recorded = _answers_record(cleaned=cleaned, invitation=invitation)
+    if recorded:
+        return recorded[0]
+    # A form whose questions were all removed: the response still counts as answered.
+    return SurveyResponse.objects.create(
+        form=invitation.form, invitation=invitation, customer=invitation.customer
     )
 
 
@@ -234,8 +516,7 @@ def callback_create_for_order(*, order: WorkOrder, **_: Any) -> Callback:
                 },
                 recipient_user=user,
             )
-        if order.contact_mobile:
-            survey_invitation_create(order=order)
+        survey_invitation_create(order=order)
     return callback
 
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("visits/", views.visit_list, name="visit_list"),
     path("visits/<int:pk>/record/", views.visit_record_view, name="visit_record"),
     path("suggestions/", views.suggestion_list, name="suggestion_list"),
+    path("surveys/", views.survey_list, name="survey_list"),
+    path("surveys/<int:pk>/", views.survey_detail, name="survey_detail"),
     path("mystery/", views.mystery_list, name="mystery_list"),
     path("mystery/inspectors/", views.mystery_inspectors, name="mystery_inspectors"),
 ]

@@ -22,7 +22,7 @@ from aftersales.core.masking import mask_phone
 from aftersales.customers.models import Customer
 from aftersales.service.selectors import work_orders_for_user
 
-from .models import Callback, CustomerVisit, FeedbackForm, Grade, MysteryInspection
+from .models import Callback, CustomerVisit, FeedbackForm, Grade, MysteryInspection, SurveyForm
 from .selectors import (
     callbacks_for_user,
     feedback_forms_for_user,
@@ -33,6 +33,8 @@ from .selectors import (
     sees_mystery_findings,
     sees_supervision,
     suggestions_for_user,
+    survey_form_results,
+    survey_forms_for_user,
     survey_response_rate,
     visits_for_user,
 )
@@ -43,6 +45,7 @@ from .services import (
     mystery_inspector_appoint,
     mystery_inspector_withdraw,
     suggestion_submit,
+    survey_campaign_send,
     visit_plan,
     visit_record,
 )
@@ -391,5 +394,56 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "more": len(rows) > PAGE_SIZE,
             "may_edit": may_edit,
+        },
+    )
+
+
+@login_required
+@require_GET
+def survey_list(request: HttpRequest) -> HttpResponse:
+    """The configurable survey forms with their response rates."""
+    user = request.user
+    if not sees_supervision(user):
+        raise DjangoPermissionDenied
+    forms = list(survey_forms_for_user(user))
+    for form in forms:
+        sent = form.sent  # type: ignore[attr-defined]
+        form.rate = round(100 * form.answered / sent, 1) if sent else None  # type: ignore[attr-defined]
+    return render(
+        request,
+        "supervision/survey_list.html",
+        {
+            "forms": forms,
+            "after_service": survey_response_rate(user),
+            "may_send": _may_complete(user),
+            "reachable": Customer.objects.filter(contacts__isnull=False).distinct().count(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One form's results; POST sends it to every customer who can be reached."""
+    user = request.user
+    form = survey_forms_for_user(user).filter(pk=pk).first()
+    if form is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            sent = survey_campaign_send(actor=user, form=form, customers=Customer.objects.all())
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已向 %(n)s 位客户发送调查邀请") % {"n": sent})
+        return redirect("supervision:survey_detail", pk=form.pk)
+    return render(
+        request,
+        "supervision/survey_detail.html",
+        {
+            "form": form,
+            "results": survey_form_results(form),
+            "grades": [g for g, _label in Grade.choices],
+            "may_send": _may_complete(user) and form.kind != SurveyForm.Kind.TECHNICIAN,
         },
     )

@@ -3,6 +3,8 @@ used or expired token gets a clear page and nothing is written."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -16,7 +18,9 @@ from .services import (
     ITEMS,
     SurveyUnavailable,
     suggestion_submit,
+    survey_form_submit,
     survey_invitation_for_token,
+    survey_slots,
     survey_submit,
 )
 from .views import ITEM_LABELS
@@ -47,24 +51,50 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
         invitation = survey_invitation_for_token(token)
     except SurveyUnavailable as exc:
         return _unavailable(request, exc)
-    chosen = {item: request.POST.get(item, "") for item in ITEMS}
+    slots = survey_slots(invitation)
+    answers = {slot.key: request.POST.get(slot.key, "")[:MAX_COMMENTS] for slot in slots}
+    chosen: dict[str, str] = {item: request.POST.get(item, "") for item in ITEMS}
     comments = request.POST.get("comments", "")[:MAX_COMMENTS]
     error = ""
     if request.method == "POST":
         try:
-            form = survey_submit(token=token, comments=comments, **chosen)
+            if invitation.form is not None:
+                survey_form_submit(token=token, answers=answers)
+            else:
+                survey_submit(token=token, comments=comments, answers=answers, **chosen)
         except SurveyUnavailable as exc:
             return _unavailable(request, exc)
         except ServiceError as exc:
             error = str(exc.message)
         else:
-            return render(request, "supervision/survey_thanks.html", {"order": form.order})
+            return render(request, "supervision/survey_thanks.html", {"order": invitation.order})
+    # Questions grouped for the page: one block per form and technician.
+    blocks: list[dict[str, Any]] = []
+    for slot in slots:
+        if not blocks or (blocks[-1]["form"], blocks[-1]["technician"]) != (
+            slot.form,
+            slot.technician,
+        ):
+            blocks.append({"form": slot.form, "technician": slot.technician, "questions": []})
+        blocks[-1]["questions"].append(
+            {
+                "key": slot.key,
+                "text": slot.question.text,
+                "kind": slot.question.kind,
+                "required": slot.question.required,
+                "value": answers.get(slot.key, ""),
+            }
+        )
     return render(
         request,
         "supervision/survey_form.html",
         {
             "order": invitation.order,
-            "items": [(name, label, chosen.get(name, "")) for name, label in ITEM_LABELS],
+            "survey": invitation.form,
+            "items": []
+            if invitation.form is not None
+            else [(name, label, chosen.get(name, "")) for name, label in ITEM_LABELS],
+            "blocks": blocks,
             "grades": Grade.choices,
             "comments": comments,
             "error": error,
