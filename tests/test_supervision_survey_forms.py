@@ -246,3 +246,40 @@ def test_the_results_count_each_grade_per_question(world):
     row = survey_form_results(form)["questions"][0]
     assert row["grades"] == [2, 1, 0, 0, 0]
     assert row["total"] == 3 and row["mean"] == round((5 + 5 + 4) / 3, 2)
+
+
+# --- the portal -------------------------------------------------------------------------------
+
+
+def test_the_signed_in_customer_answers_the_survey_on_the_portal(world, rated):
+    invitation, _token = rated
+    order = invitation.order
+    client = client_for(world["customer_user"])
+    page = client.get(reverse("portal:order", args=[order.pk])).content.decode()
+    url = reverse("portal:order_survey", args=[order.pk])
+    assert url in page
+    assert "履行承诺" in client.get(url).content.decode()
+    slots = survey_slots(invitation)
+    ratings = {s.key: "A" for s in slots}
+    assert client.post(url, THREE).status_code == 400
+    assert not FeedbackForm.objects.exists()
+    response = client.post(url, {**THREE, **ratings, "comments": "很好"})
+    assert 'id="survey-thanks"' in response.content.decode()
+    form = FeedbackForm.objects.get(order=order)
+    assert form.invitation == invitation and form.comments == "很好"
+    invitation.refresh_from_db()
+    assert invitation.used_at is not None
+    # Answered: the link is gone and a second answer is refused.
+    assert url not in client.get(reverse("portal:order", args=[order.pk])).content.decode()
+    assert client.post(url, {**THREE, **ratings}).status_code == 302
+    assert FeedbackForm.objects.count() == 1
+
+
+def test_another_customer_cannot_answer_on_the_portal(world, rated):
+    invitation, _token = rated
+    stranger = f.UserFactory(username="stranger", role="customer", department="customer")
+    f.CustomerFactory(name="别家公司", user=stranger)
+    url = reverse("portal:order_survey", args=[invitation.order.pk])
+    assert client_for(stranger).post(url, THREE).status_code == 404
+    assert client_for(world["agent"]).post(url, THREE).status_code in (302, 404)
+    assert not FeedbackForm.objects.exists()

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("orders/<int:pk>/", views.order, name="order"),
     path("orders/<int:pk>/reopen/", views.order_reopen, name="order_reopen"),
+    path("orders/<int:pk>/survey/", views.order_survey, name="order_survey"),
     path("units/<int:pk>/", views.unit, name="unit"),
     path("units/<int:pk>/report/", views.unit_report, name="unit_report"),
     re_path(r"^units/(?P<pk>[0-9]+)/qr\.(?P<fmt>png|svg)$", views.unit_qr, name="unit_qr"),

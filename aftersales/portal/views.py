@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftersales.accounts import roles
 from aftersales.complaints.models import ComplaintLevel
@@ -41,6 +41,12 @@ from aftersales.service.models import (
 )
 from aftersales.service.selectors import get_work_order_for_user, work_orders_for_user
 from aftersales.service.services import IntakeData
+from aftersales.supervision.services import (
+    SurveyUnavailable,
+    survey_invitation_open_for_order,
+    survey_submit_by_customer,
+)
+from aftersales.supervision.views_public import survey_page_context, survey_post
 
 from . import services as portal_services
 from . import throttle
@@ -145,6 +151,8 @@ def _order_context(
     within = reopen_until is not None and timezone.now() <= reopen_until
     report = ServiceReport.objects.filter(order=order).first()
     return {
+        "survey_open": roles.is_customer(request.user)
+        and survey_invitation_open_for_order(order) is not None,
         "order": order,
         "contact_mobile": order.contact_mobile
         if roles.sees_personal_data(request.user)
@@ -192,6 +200,35 @@ def order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "portal/order.html", context, status=exc.status)
     messages.success(request, _("工单已重开，我们会尽快与您联系"))
     return redirect("portal:order", pk=obj.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_survey(request: HttpRequest, pk: int) -> HttpResponse:
+    """The after-service survey answered on the portal by the signed-in customer."""
+    obj = _portal_order(request, pk, write=request.method == "POST")
+    invitation = survey_invitation_open_for_order(obj) if roles.is_customer(request.user) else None
+    if invitation is None:
+        messages.info(request, _("此工单没有待回答的调查"))
+        return redirect("portal:order", pk=obj.pk)
+    answers, chosen, comments = survey_post(request, invitation)
+    error = ""
+    if request.method == "POST":
+        try:
+            survey_submit_by_customer(
+                actor=request.user, order=obj, comments=comments, answers=answers, **chosen
+            )
+        except SurveyUnavailable as exc:
+            messages.info(request, str(exc.message))
+            return redirect("portal:order", pk=obj.pk)
+        except ServiceError as exc:
+            error = str(exc.message)
+        else:
+            return render(request, "supervision/survey_thanks.html", {"order": obj})
+    context = survey_page_context(
+        invitation, answers=answers, chosen=chosen, comments=comments, error=error
+    )
+    return render(request, "supervision/survey_form.html", context, status=400 if error else 200)
 
 
 @login_required

@@ -445,10 +445,49 @@ def survey_submit(
     """The customer's answer after a job: writes the feedback form (and the technician ratings)
     and uses up the invitation, once."""
     invitation = survey_invitation_for_token(token)
+    return _survey_answer(invitation, comments=comments, answers=answers or {}, grades=grades)
+
+
+def survey_invitation_open_for_order(order: WorkOrder) -> SurveyInvitation | None:
+    """The order's newest invitation when unused and unexpired: what the portal lets its customer answer
+    while signed in (the link's token is not stored, so the portal goes by the order)."""
+    # The newest invitation only: once it is answered, older ones of the order are not offered.
+    latest = (
+        SurveyInvitation.objects.select_related("order")
+        .filter(order=order)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if latest is None or latest.used_at is not None or latest.expires_at <= timezone.now():
+        return None
+    return latest
+
+
+@transaction.atomic
+def survey_submit_by_customer(
+    *,
+    actor: Any,
+    order: WorkOrder,
+    comments: str = "",
+    answers: dict[str, Any] | None = None,
+    **grades: Any,
+) -> FeedbackForm:
+    """The same answer given on the portal by the signed-in customer who owns the order."""
+    if not (roles.is_customer(actor) and order.customer and order.customer.user_id == actor.pk):
+        raise PermissionDenied(_("只有该工单的客户可以评价"))
+    invitation = survey_invitation_open_for_order(order)
+    if invitation is None:
+        raise SurveyUnavailable(_("此调查已提交，感谢您的评价"), gone=True)
+    return _survey_answer(invitation, comments=comments, answers=answers or {}, grades=grades)
+
+
+def _survey_answer(
+    invitation: SurveyInvitation, *, comments: str, answers: dict[str, Any], grades: dict
+) -> FeedbackForm:
     if invitation.order is None:
         raise SurveyUnavailable(_("调查链接无效，请核对短信中的链接"), gone=False)
     cleaned = _clean_grades(grades)
-    rated = _clean_answers(survey_slots(invitation), answers or {})
+    rated = _clean_answers(survey_slots(invitation), answers)
     _use_invitation(invitation)
     _answers_record(cleaned=rated, invitation=invitation)
     return _feedback_record(

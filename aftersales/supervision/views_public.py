@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from aftersales.core.errors import ServiceError
 from aftersales.portal import throttle
 
-from .models import Grade, SupervisionSettings
+from .models import Grade, SupervisionSettings, SurveyInvitation
 from .services import (
     ITEMS,
     SurveyUnavailable,
@@ -51,10 +51,7 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
         invitation = survey_invitation_for_token(token)
     except SurveyUnavailable as exc:
         return _unavailable(request, exc)
-    slots = survey_slots(invitation)
-    answers = {slot.key: request.POST.get(slot.key, "")[:MAX_COMMENTS] for slot in slots}
-    chosen: dict[str, str] = {item: request.POST.get(item, "") for item in ITEMS}
-    comments = request.POST.get("comments", "")[:MAX_COMMENTS]
+    answers, chosen, comments = survey_post(request, invitation)
     error = ""
     if request.method == "POST":
         try:
@@ -68,9 +65,28 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
             error = str(exc.message)
         else:
             return render(request, "supervision/survey_thanks.html", {"order": invitation.order})
-    # Questions grouped for the page: one block per form and technician.
+    return render(
+        request,
+        "supervision/survey_form.html",
+        survey_page_context(
+            invitation, answers=answers, chosen=chosen, comments=comments, error=error
+        ),
+        status=400 if error else 200,
+    )
+
+
+def survey_page_context(
+    invitation: SurveyInvitation,
+    *,
+    answers: dict[str, str],
+    chosen: dict[str, str],
+    comments: str,
+    error: str,
+) -> dict[str, Any]:
+    """What the survey page shows: the three items after a job, then the questions grouped in
+    one block per form and technician. The portal's order survey shows the same page."""
     blocks: list[dict[str, Any]] = []
-    for slot in slots:
+    for slot in survey_slots(invitation):
         if not blocks or (blocks[-1]["form"], blocks[-1]["technician"]) != (
             slot.form,
             slot.technician,
@@ -85,22 +101,27 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
                 "value": answers.get(slot.key, ""),
             }
         )
-    return render(
-        request,
-        "supervision/survey_form.html",
-        {
-            "order": invitation.order,
-            "survey": invitation.form,
-            "items": []
-            if invitation.form is not None
-            else [(name, label, chosen.get(name, "")) for name, label in ITEM_LABELS],
-            "blocks": blocks,
-            "grades": Grade.choices,
-            "comments": comments,
-            "error": error,
-        },
-        status=400 if error else 200,
-    )
+    return {
+        "order": invitation.order,
+        "survey": invitation.form,
+        "items": []
+        if invitation.form is not None
+        else [(name, label, chosen.get(name, "")) for name, label in ITEM_LABELS],
+        "blocks": blocks,
+        "grades": Grade.choices,
+        "comments": comments,
+        "error": error,
+    }
+
+
+def survey_post(request: HttpRequest, invitation: SurveyInvitation) -> tuple[dict, dict, str]:
+    """The answers of a posted (or blank) survey page: question answers, the three items and
+    the comments, cut to size."""
+    answers = {
+        slot.key: request.POST.get(slot.key, "")[:MAX_COMMENTS] for slot in survey_slots(invitation)
+    }
+    chosen = {item: request.POST.get(item, "") for item in ITEMS}
+    return answers, chosen, request.POST.get("comments", "")[:MAX_COMMENTS]
 
 
 SUGGEST_PER_HOUR = 10
