@@ -449,8 +449,9 @@ def survey_submit(
 
 
 def survey_invitation_open_for_order(order: WorkOrder) -> SurveyInvitation | None:
-    """The order's newest invitation when unused and unexpired: what the portal lets its customer answer
-    while signed in (the link's token is not stored, so the portal goes by the order)."""
+    """The order's newest invitation when unused and unexpired: what the portal lets its
+    customer answer while signed in (the link's token is not stored, so the portal goes by the
+    order)."""
     # The newest invitation only: once it is answered, older ones of the order are not offered.
     latest = (
         SurveyInvitation.objects.select_related("order")
