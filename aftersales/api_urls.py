@@ -67,7 +67,8 @@ complaints_router = SimpleRouter()
 complaints_router.register("", complaints_api.ComplaintViewSet, basename="complaint")
 urlpatterns += [path("complaints/", include(complaints_router.urls))]
 
-# Supervision (S10/S11), read-only: callbacks, feedback forms, survey stats (supervision.api).
+# Supervision (S10/S11): callbacks, feedback forms, visits, suggestions, survey stats
+# (supervision.api).
 from aftersales.supervision import api as supervision_api  # noqa: E402
 
 supervision_router = SimpleRouter()
@@ -76,6 +77,10 @@ supervision_router.register(
 )
 supervision_router.register(
     "feedback-forms", supervision_api.FeedbackFormViewSet, basename="supervision-feedback-form"
+)
+supervision_router.register("visits", supervision_api.VisitViewSet, basename="supervision-visit")
+supervision_router.register(
+    "suggestions", supervision_api.SuggestionViewSet, basename="supervision-suggestion"
 )
 urlpatterns += [
     path(

@@ -176,7 +176,9 @@ def test_the_table_covers_every_registered_viewset_and_action():
         str(p.pattern) for p in router.urls
     }
     # The parts, quality and supervision APIs have their own role tables
-    # (tests/test_parts_access.py, tests/test_quality_views.py, tests/test_supervision_api.py);
+    # (tests/test_parts_access.py, tests/test_quality_views.py, tests/test_supervision_api.py
+    # for the supervision reads, tests/test_supervision_api_write.py for its writes: every role
+    # against every write, and a check that each supervision route is in that table);
     # everything else must be in TABLE above.
     assert hand_written == {
         "imports/<slug:kind>/",

@@ -1,21 +1,37 @@
-"""Read-only REST endpoints under /api/v1/supervision/: callbacks, feedback forms and the survey
-response rate. Reads through the selectors: roles outside supervision get empty lists and 404."""
+"""REST endpoints under /api/v1/supervision/: callbacks (complete), feedback forms (verify),
+customer visits (plan, record), suggestions (paper entry) and the survey response rate.
+
+Reads go through the selectors: roles outside supervision get empty lists and 404. Writes call
+the services, whose refusals the shared exception handler (`aftersales.core.api`) maps to HTTP:
+PermissionDenied 403 (e.g. the service director, who reads but does not write), ValidationFailed
+400 with the field, InvalidTransition 409 (already done / already verified)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Callback, FeedbackForm
+from aftersales.core.api import created
+from aftersales.core.errors import ValidationFailed
+from aftersales.customers.selectors import customers_for_user
+
+from . import services
+from .models import Callback, CustomerVisit, FeedbackForm, Suggestion
 from .selectors import (
     callbacks_for_user,
     feedback_forms_for_user,
     sees_supervision,
+    suggestions_for_user,
     survey_response_rate,
+    visits_for_user,
 )
 
 
@@ -61,6 +77,82 @@ class FeedbackFormSerializer(serializers.ModelSerializer):
         ]
 
 
+def _grade() -> serializers.CharField:
+    # Checked by the service (all three or none, each A–E), so its message is the one shown.
+    return serializers.CharField(required=False, allow_blank=True, default="", help_text="A–E")
+
+
+class CallbackCompleteSerializer(serializers.Serializer):
+    notes = serializers.CharField(
+        allow_blank=True, help_text="what the customer said (required, may not be empty)"
+    )
+    timeliness = _grade()
+    quality = _grade()
+    attitude = _grade()
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text=" | ".join(CustomerVisit.Kind.values))
+    status = serializers.CharField(
+        read_only=True, help_text=" | ".join(CustomerVisit.Status.values)
+    )
+    customer_name = serializers.CharField(source="customer.name", default=None, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = CustomerVisit
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "customer",
+            "customer_name",
+            "planned_date",
+            "attendees",
+            "findings",
+            "done_at",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class VisitPlanSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text=" | ".join(CustomerVisit.Kind.values))
+    planned_date = serializers.DateField()
+    customer = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="customer id (key_customer)"
+    )
+    attendees = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VisitRecordSerializer(serializers.Serializer):
+    findings = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="required unless cancel"
+    )
+    attendees = serializers.CharField(required=False, allow_blank=True, default="")
+    cancel = serializers.BooleanField(required=False, default=False)
+
+
+class SuggestionSerializer(serializers.ModelSerializer):
+    channel = serializers.CharField(read_only=True, help_text=" | ".join(Suggestion.Channel.values))
+    entered_by = serializers.CharField(source="entered_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = Suggestion
+        fields = ["id", "text", "name", "contact", "channel", "received_at", "entered_by"]
+        read_only_fields = fields
+
+
+class SuggestionCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, help_text="the suggestion (may not be empty)")
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
+    contact = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
+    received_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="when the paper form came in"
+    )
+
+
 def _flag(value: str | None) -> bool | None:
     return {"true": True, "1": True, "false": False, "0": False}.get((value or "").lower())
 
@@ -90,6 +182,16 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             if params.get("order", "").isdigit():
                 qs = qs.filter(order_id=int(params["order"]))
         return qs.order_by("-due_at", "-pk")
+
+    @extend_schema(request=CallbackCompleteSerializer, responses={200: CallbackSerializer})
+    @action(detail=True, methods=["post"], url_path="complete")
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        """Record the callback call (回访): supervision only; 409 once it is done."""
+        callback = self.get_object()  # through callbacks_for_user: not visible → 404
+        ser = CallbackCompleteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        services.callback_complete(callback=callback, actor=request.user, **ser.validated_data)
+        return Response(CallbackSerializer(self.get_object()).data)
 
 
 class FeedbackFormViewSet(
@@ -127,6 +229,14 @@ class FeedbackFormViewSet(
                     qs = qs.filter(**{name: flag})
         return qs.order_by("-created_at", "-pk")
 
+    @extend_schema(request=None, responses={200: FeedbackFormSerializer})
+    @action(detail=True, methods=["post"], url_path="verify")
+    def verify(self, request: Request, pk: str | None = None) -> Response:
+        """Supervision confirms the form (only verified forms count); 409 the second time."""
+        form = self.get_object()  # through feedback_forms_for_user: not visible → 404
+        services.feedback_verify(form=form, actor=request.user)
+        return Response(FeedbackFormSerializer(self.get_object()).data)
+
 
 class SurveyStatsSerializer(serializers.Serializer):
     sent = serializers.IntegerField()
@@ -142,3 +252,91 @@ class SurveyInvitationStatsView(APIView):
         if not sees_supervision(request.user):
             raise Http404
         return Response(SurveyStatsSerializer(survey_response_rate(request.user)).data)
+
+
+class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Key-customer visits and customer forums (filters: kind, status). Supervision plans and
+    records them; the service director reads."""
+
+    serializer_class = VisitSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, description=" | ".join(CustomerVisit.Kind.values)),
+            OpenApiParameter("status", str, description=" | ".join(CustomerVisit.Status.values)),
+        ]
+    )
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[override]
+        if getattr(self, "swagger_fake_view", False):
+            return CustomerVisit.objects.none()
+        qs = visits_for_user(self.request.user).select_related("customer", "created_by")
+        params = self.request.query_params
+        if self.action == "list":
+            for name in ("kind", "status"):
+                if params.get(name):
+                    qs = qs.filter(**{name: params[name]})
+        return qs.order_by("-planned_date", "-pk")
+
+    @extend_schema(request=VisitPlanSerializer, responses={201: VisitSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Plan a visit (supervision only)."""
+        if not sees_supervision(request.user):
+            raise Http404  # outside supervision the endpoint shows nothing, as on reads
+        ser = VisitPlanSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        customer_id = data.pop("customer")
+        customer = None
+        if customer_id is not None:
+            customer = customers_for_user(request.user).filter(pk=customer_id).first()
+            if customer is None:
+                raise ValidationFailed(_("找不到该客户"), field="customer")
+        visit = services.visit_plan(actor=request.user, customer=customer, **data)
+        return created(VisitSerializer(self.get_queryset().get(pk=visit.pk)).data)
+
+    @extend_schema(request=VisitRecordSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"], url_path="record")
+    def record(self, request: Request, pk: str | None = None) -> Response:
+        """Record a planned visit as done (findings) or cancel it; 409 once recorded."""
+        visit = self.get_object()  # through visits_for_user: not visible → 404
+        ser = VisitRecordSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        services.visit_record(visit=visit, actor=request.user, **ser.validated_data)
+        return Response(VisitSerializer(self.get_object()).data)
+
+
+class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The suggestion box (意见箱): the public page's and the paper ones (filter: channel).
+    Supervision types in the paper forms; the service director reads."""
+
+    serializer_class = SuggestionSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("channel", str, description=" | ".join(Suggestion.Channel.values)),
+        ]
+    )
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[override]
+        if getattr(self, "swagger_fake_view", False):
+            return Suggestion.objects.none()
+        qs = suggestions_for_user(self.request.user).select_related("entered_by")
+        channel = self.request.query_params.get("channel")
+        if self.action == "list" and channel:
+            qs = qs.filter(channel=channel)
+        return qs.order_by("-received_at", "-pk")
+
+    @extend_schema(request=SuggestionCreateSerializer, responses={201: SuggestionSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Enter a paper suggestion (supervision only)."""
+        if not sees_supervision(request.user):
+            raise Http404  # outside supervision the endpoint shows nothing, as on reads
+        ser = SuggestionCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        suggestion = services.suggestion_submit(actor=request.user, **ser.validated_data)
+        return created(SuggestionSerializer(self.get_queryset().get(pk=suggestion.pk)).data)

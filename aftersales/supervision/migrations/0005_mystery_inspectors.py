@@ -3,6 +3,11 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def copy_recorder(apps, schema_editor):
+    inspection = apps.get_model("supervision", "MysteryInspection")
+    inspection.objects.update(recorded_by=models.F("inspector"))
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("supervision", "0004_customervisit_suggestion"),
@@ -10,8 +15,21 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The old `inspector` was the user who recorded the inspection: keep it as such.
-        migrations.RenameField("mysteryinspection", "inspector", "recorded_by"),
+        # The old `inspector` was the user who recorded the inspection: copy it to `recorded_by`
+        # and drop it (a rename would keep its index name, which the new `inspector` needs).
+        migrations.AddField(
+            model_name="mysteryinspection",
+            name="recorded_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="登记人",
+            ),
+        ),
+        migrations.RunPython(copy_recorder, migrations.RunPython.noop),
+        migrations.RemoveField(model_name="mysteryinspection", name="inspector"),
         migrations.AlterField(
             model_name="mysteryinspection",
             name="recorded_by",
