@@ -416,7 +416,6 @@ def survey_list(request: HttpRequest) -> HttpResponse:
             "forms": forms,
             "after_service": survey_response_rate(user),
             "may_send": _may_complete(user),
-            "reachable": Customer.objects.filter(contacts__isnull=False).distinct().count(),
         },
     )
 
