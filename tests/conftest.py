@@ -138,3 +138,18 @@ def api_client_for(user):
     if user is not None:
         client.force_login(user)
     return client
+
+
+def user_per_role(world: dict[str, Any]) -> dict[str, Any]:
+    """One user of every role: the world's cast, and a plain user for each role it lacks."""
+    users = {
+        Role.CUSTOMER: world["customer_user"],
+        Role.AGENT: world["agent"],
+        Role.TECHNICIAN: world["tech"].user,
+        Role.STATION_MANAGER: world["manager"].user,
+        Role.SERVICE_DIRECTOR: world["director"],
+        Role.SUPERVISOR: world["supervisor"],
+    }
+    for role in Role.values:
+        users.setdefault(role, f.UserFactory(username=f"the-{role}", role=role))
+    return users

@@ -12,8 +12,7 @@ from aftersales.accounts.models import Role
 from aftersales.api_urls import router
 from aftersales.service.models import Status
 
-from . import factories as f
-from .conftest import api_client_for, make_order
+from .conftest import api_client_for, make_order, user_per_role
 
 ANON = "anonymous"
 ROLES = [*Role.values, ANON]
@@ -92,16 +91,7 @@ def scene(world):
     order_b = make_order(world, serial=world["other_unit"].serial, site_region_code="110108000000")
     order_b.technicians.add(world["other_tech"])
     assert order_b.outlet == world["other_outlet"]
-    users = {
-        Role.CUSTOMER: world["customer_user"],
-        Role.AGENT: world["agent"],
-        Role.TECHNICIAN: world["tech"].user,
-        Role.STATION_MANAGER: world["manager"].user,
-        Role.SERVICE_DIRECTOR: world["director"],
-        Role.SUPERVISOR: world["supervisor"],
-    }
-    for role in Role.values:
-        users.setdefault(role, f.UserFactory(username=f"the-{role}", role=role))
+    users = user_per_role(world)
     users[ANON] = None
     ids = {
         "order_a": order_a.pk,

@@ -20,8 +20,7 @@ from aftersales.supervision.services import (
     visit_plan,
 )
 
-from . import factories as f
-from .conftest import api_client_for
+from .conftest import api_client_for, user_per_role
 from .test_supervision import close
 
 BASE = "/api/v1/supervision"
@@ -355,16 +354,7 @@ def expected_write(role: str, name: str) -> int:
 
 def test_every_role_against_every_write(world, form, visit):
     callback = form.order.callbacks.get()
-    users = {
-        Role.CUSTOMER: world["customer_user"],
-        Role.AGENT: world["agent"],
-        Role.TECHNICIAN: world["tech"].user,
-        Role.STATION_MANAGER: world["manager"].user,
-        Role.SERVICE_DIRECTOR: world["director"],
-        Role.SUPERVISOR: world["supervisor"],
-    }
-    for role in Role.values:
-        users.setdefault(role, f.UserFactory(username=f"the-{role}", role=role))
+    users = user_per_role(world)
     before = snapshot()
     wrong = []
     for name, (url, body) in zip(WRITE_NAMES, writes(callback, form, visit), strict=True):
