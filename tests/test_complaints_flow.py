@@ -308,3 +308,37 @@ def test_a_customer_files_only_for_themselves_and_only_through_the_portal(world)
         with pytest.raises(PermissionDenied):
             cs.complaint_record(actor=customer_user, data=data)
     assert Complaint.objects.count() == 1
+
+
+def test_the_person_complained_against_may_not_judge_the_complaint(world):
+    # A supervisor named in the complaint is refused at step 2 whatever their role; another
+    # supervisor judges it.
+    sup = world["supervisor"]
+    sup.last_name, sup.first_name = "赵", "监督"
+    sup.save()
+    c = record(world, against_person="赵 监督")
+    for action in ("accept", "reject"):
+        with pytest.raises(PermissionDenied) as exc:
+            step(world, c, action, "supervisor", reason="不成立")
+        assert "被投诉人" in exc.value.message
+    c.refresh_from_db()
+    assert c.status == S.RECORDED and c.is_valid is None
+    world["other_sup"] = f.UserFactory(username="sup2", role=Role.SUPERVISOR, department="")
+    assert step(world, c, "accept", "other_sup").status == S.JUDGED
+
+
+def test_the_level_and_its_deadline_are_fixed_once_recorded(world):
+    from .conftest import api_client_for
+
+    c = record(world, level="urgent")
+    deadline = c.deadline
+    # Changing the level's hours afterwards moves no recorded deadline.
+    ComplaintLevel.objects.filter(code="urgent").update(hours=1)
+    client = api_client_for(world["supervisor"])
+    for method in ("patch", "put"):
+        response = getattr(client, method)(
+            f"/api/v1/complaints/{c.pk}/", {"level": "general"}, format="json"
+        )
+        assert response.status_code == 405
+    c.refresh_from_db()
+    assert c.level.code == "urgent" and c.deadline == deadline

@@ -108,6 +108,18 @@ DEPARTMENT_ROLES: dict[str, tuple[str, ...]] = {
 PENALTY_APPLIERS = (Role.HR, Role.ADMIN)
 
 
+# Step 2 decides whether the complaint counts against someone (S12), so the person it names is
+# never the one deciding, whatever their role.
+JUDGING_ACTIONS = frozenset({"accept", "reject"})
+
+
+def is_complained_against(complaint: Complaint, user: Any) -> bool:
+    named = "".join(complaint.against_person.split())
+    if not named:
+        return False
+    return named in {user.username, "".join(str(user).split())}
+
+
 def may_record(user: Any) -> bool:
     return roles.has_role(user, *RECORDERS)
 
@@ -460,6 +472,8 @@ def complaint_transition(
             )
         if not complaint_action_allowed(actor, action):
             raise PermissionDenied(_("您的角色无权对投诉执行“%(action)s”") % {"action": label})
+        if action in JUDGING_ACTIONS and is_complained_against(locked, actor):
+            raise PermissionDenied(_("您是本投诉的被投诉人，不能判定其是否有效"))
         now = timezone.now()
         extra = _step(locked, action, actor, reason, data, now)
         from_status = locked.status
