@@ -33,7 +33,14 @@ COMPANY_WIDE = {
 
 
 def has_role(user: Any, *roles: str) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in roles))
+    # A deactivated account holds no role: a request cannot come from one, but a background
+    # job started before the account was closed still runs as it.
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in roles)
+    )
 
 
 def is_admin(user: Any) -> bool:
@@ -99,6 +106,7 @@ def menu_for(user: Any) -> list[dict[str, str]]:
         (_("热线登记"), "service:intake", can_take_intake(user)),
         (_("派工台"), "service:dispatch_board", can_dispatch(user)),
         (_("我的任务"), "field:my_jobs", is_technician(user)),
+        (_("监督总览"), "reports:overview", oversees),
         (_("回访"), "supervision:callback_list", oversees),
         (_("客户走访"), "supervision:visit_list", oversees),
         (_("意见箱"), "supervision:suggestion_list", oversees),

@@ -20,7 +20,7 @@ from unfold.widgets import UnfoldAdminIntegerFieldWidget
 
 from .admin_site import RoleModelAdmin
 from .calendar import missing_calendar_years
-from .models import BusinessDay
+from .models import BackgroundJob, BusinessDay
 
 
 def _is_admin(user: Any) -> bool:
@@ -145,3 +145,23 @@ class BusinessDayAdmin(RoleModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/core/businessday/add_year.html", context)
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(RoleModelAdmin):
+    """Administrators look here for jobs that failed or hang; the jobs themselves are started
+    from the pages that need them, never from the admin."""
+
+    allow_add = allow_delete = False
+    list_display = ("pk", "kind", "status", "done", "total", "created_by", "created_at", "error")
+    list_filter = ("status", "kind")
+    list_select_related = ("created_by",)
+    readonly_fields = [f.name for f in BackgroundJob._meta.fields]
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False
+
+    def may_view(self, user: Any) -> bool:
+        return _is_admin(user)
+
+    def may_edit(self, user: Any) -> bool:
+        return False

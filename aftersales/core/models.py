@@ -39,3 +39,56 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.value}"
+
+
+class BackgroundJob(models.Model):
+    """Work too long for a request (a survey campaign to every customer, a year's report): the
+    request records the job, the Huey consumer runs it and writes its progress here, and the
+    page the user is sent to shows a progress bar until it is done (`core.jobs`)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(_("类型"), max_length=40)
+    # What the job works on ("survey_form:3"): a second job on the same thing is refused while
+    # one is queued or running.
+    key = models.CharField(_("对象"), max_length=80, blank=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default="queued")
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    done = models.PositiveIntegerField(_("已处理"), default=0)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    # Where the user goes back to when the job is done (the page that started it).
+    return_url = models.CharField(_("返回页面"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("发起人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "key", "status"], name="core_job_active")]
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, int(100 * self.done / self.total)) if self.total else 0

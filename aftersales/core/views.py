@@ -2,10 +2,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from aftersales.accounts import roles
+
+from .jobs import job_state, jobs_for_user
+from .models import BackgroundJob
 
 
 @login_required
@@ -26,3 +30,24 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+def _job_for(request: HttpRequest, pk: int) -> BackgroundJob:
+    job = jobs_for_user(request.user).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@login_required
+@require_GET
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background job's progress bar, then its result (polled by app.js)."""
+    job = _job_for(request, pk)
+    return render(request, "core/job_detail.html", {"job": job, "state": job_state(job)})
+
+
+@login_required
+@require_GET
+def job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    return JsonResponse(job_state(_job_for(request, pk)))
