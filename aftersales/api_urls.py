@@ -21,10 +21,12 @@ urlpatterns = [*router.urls]
 from django.urls import path  # noqa: E402
 
 from aftersales.core.api_imports import ImportTemplateView, ImportView  # noqa: E402
+from aftersales.core.api_jobs import JobView  # noqa: E402
 
 urlpatterns += [
     path("imports/<slug:kind>/", ImportView.as_view(), name="import"),
     path("imports/<slug:kind>/template/", ImportTemplateView.as_view(), name="import-template"),
+    path("jobs/<int:pk>/", JobView.as_view(), name="job"),
 ]
 
 # Spare parts (owned by parts.api).
@@ -67,8 +69,8 @@ complaints_router = SimpleRouter()
 complaints_router.register("", complaints_api.ComplaintViewSet, basename="complaint")
 urlpatterns += [path("complaints/", include(complaints_router.urls))]
 
-# Supervision (S10/S11): callbacks, feedback forms, visits, suggestions, survey stats
-# (supervision.api).
+# Supervision (S10/S11): callbacks, feedback forms, visits, suggestions, survey stats, survey
+# forms and mystery inspections (supervision.api).
 from aftersales.supervision import api as supervision_api  # noqa: E402
 
 supervision_router = SimpleRouter()
@@ -81,6 +83,14 @@ supervision_router.register(
 supervision_router.register("visits", supervision_api.VisitViewSet, basename="supervision-visit")
 supervision_router.register(
     "suggestions", supervision_api.SuggestionViewSet, basename="supervision-suggestion"
+)
+supervision_router.register(
+    "survey-forms", supervision_api.SurveyFormViewSet, basename="supervision-survey-form"
+)
+supervision_router.register(
+    "mystery-inspections",
+    supervision_api.MysteryInspectionViewSet,
+    basename="supervision-mystery-inspection",
 )
 urlpatterns += [
     path(

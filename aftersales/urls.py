@@ -8,6 +8,8 @@ from aftersales.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/status/", core_views.job_status, name="job_status"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),
@@ -22,6 +24,7 @@ urlpatterns = [
     path("quality/", include("aftersales.quality.urls")),
     path("complaints/", include("aftersales.complaints.urls")),
     path("supervision/", include("aftersales.supervision.urls")),
+    path("reports/", include("aftersales.reports.urls")),
     path("s/", include("aftersales.supervision.urls_public")),
     path("p/", include("aftersales.portal.urls")),
     path("api/v1/", include("aftersales.api_urls")),

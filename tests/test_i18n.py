@@ -347,6 +347,12 @@ def test_locale_middleware_is_active():
         ("supervisor", "supervision:mystery_list", ["Record an inspection"], ["登记检查"]),
         ("supervisor", "supervision:visit_list", ["Customer visits"], ["客户走访"]),
         ("supervisor", "supervision:suggestion_list", ["Suggestion box"], ["意见箱"]),
+        (
+            "director",
+            "reports:overview",
+            ["Overview", "Overdue callbacks", "Feedback form grades", "Mystery inspection"],
+            ["监督总览", "逾期未回访"],
+        ),
     ],
 )
 def test_page_renders_in_english(world, who, url_name, english, chinese):

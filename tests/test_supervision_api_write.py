@@ -12,8 +12,15 @@ from django.db import transaction
 
 from aftersales.accounts.models import Role
 from aftersales.api_urls import supervision_router
+from aftersales.core.models import BackgroundJob
 from aftersales.service.models import Status
-from aftersales.supervision.models import Callback, CustomerVisit, FeedbackForm, Suggestion
+from aftersales.supervision.models import (
+    Callback,
+    CustomerVisit,
+    FeedbackForm,
+    Suggestion,
+    SurveyForm,
+)
 from aftersales.supervision.services import (
     survey_invitation_create,
     survey_submit,
@@ -68,6 +75,7 @@ def snapshot():
         list(FeedbackForm.objects.values_list("pk", "verified", "verified_by").order_by("pk")),
         list(CustomerVisit.objects.values_list("pk", "status", "findings").order_by("pk")),
         list(Suggestion.objects.values_list("pk", "text").order_by("pk")),
+        list(BackgroundJob.objects.values_list("pk", "kind").order_by("pk")),
     )
 
 
@@ -298,7 +306,12 @@ def writes(callback, form, visit):
         ),
         (f"{BASE}/visits/{visit.pk}/record/", {"findings": "已走访"}),
         (f"{BASE}/suggestions/", {"text": "纸质意见"}),
+        (f"{BASE}/survey-forms/{annual_form().pk}/send/", {}),
     ]
+
+
+def annual_form():
+    return SurveyForm.objects.get(code="annual-satisfaction")
 
 
 def test_the_director_reads_everything_but_every_write_is_a_403(world, form, visit):
@@ -343,12 +356,12 @@ def test_anonymous_writes_are_refused(form, visit):
 # API: every role against every write, each in a rolled-back savepoint.
 WRITERS = {Role.SUPERVISOR, Role.ADMIN}
 READERS = WRITERS | {Role.SERVICE_DIRECTOR}
-WRITE_NAMES = ["complete", "verify", "plan", "record", "suggest"]
+WRITE_NAMES = ["complete", "verify", "plan", "record", "suggest", "send"]
 
 
 def expected_write(role: str, name: str) -> int:
     if role in WRITERS:
-        return 201 if name in ("plan", "suggest") else 200
+        return {"plan": 201, "suggest": 201, "send": 202}.get(name, 200)
     return 403 if role in READERS else 404
 
 
@@ -380,10 +393,14 @@ def test_the_role_table_covers_every_supervision_write():
         ("callbacks", "complete"),
         ("feedback-forms", "verify"),
         ("visits", "record"),
+        ("survey-forms", "send"),
+        # reads, with their role tables in tests/test_supervision_api_surveys.py
+        ("survey-forms", "results"),
     }
     creatable = {
         prefix
         for prefix, viewset, _basename in supervision_router.registry
         if hasattr(viewset, "create")
     }
-    assert creatable == {"visits", "suggestions"}
+    # mystery-inspections: its own role table in tests/test_supervision_api_surveys.py
+    assert creatable == {"visits", "suggestions", "mystery-inspections"}

@@ -149,7 +149,7 @@ def test_the_page_records_an_inspection_and_refuses_an_unknown_order(world, post
     today = timezone.localdate().isoformat()
     response = client.post(
         LIST,
-        {"date": today, "inspector": inspector.pk, "checks": ["uniform", "no_drink"]},
+        {"date": today, "inspector": inspector.alias, "checks": ["uniform", "no_drink"]},
     )
     assert response.status_code == 302
     assert MysteryInspection.objects.filter(score=2, inspector=inspector).exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -81,7 +82,34 @@ def test_the_after_service_survey_asks_the_four_items_for_each_technician(world,
         (text, world["tech"]) for text in ("服务态度", "技术水平", "到达时间", "履行承诺")
     ]
     body = Client().get(reverse("survey:answer", args=[token])).content.decode()
-    assert str(world["tech"]) in body and "履行承诺" in body
+    assert str(world["tech"].user) in body and "履行承诺" in body
+    # The customer sees the engineer's name, not the internal employee number.
+    assert world["tech"].employee_no not in body
+
+
+def test_a_customer_reading_english_gets_the_english_questions(world, rated):
+    _invitation, token = rated
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(reverse("survey:answer", args=[token])).content.decode()
+    for text in ("Attitude", "Technical skill", "Arrival on time", "Kept promises"):
+        assert text in body
+    assert "履行承诺" not in body
+    # A question an administrator wrote without English is shown in Chinese.
+    rating_form().questions.filter(position=4).update(text="是否按约定时间回电", text_en="")
+    assert (
+        "是否按约定时间回电" in client.get(reverse("survey:answer", args=[token])).content.decode()
+    )
+
+
+def test_reseeding_fills_missing_english_but_keeps_an_administrators_wording(db):
+    from aftersales.supervision.services import seed_supervision_defaults
+
+    SurveyQuestion.objects.update(text_en="")
+    rating_form().questions.filter(position=1).update(text="服务是否热情")
+    seed_supervision_defaults()
+    texts = list(rating_form().questions.values_list("text", "text_en"))
+    assert texts[0] == ("服务是否热情", "") and texts[1] == ("技术水平", "Technical skill")
 
 
 def test_a_missing_technician_rating_writes_nothing(world, rated):
@@ -226,14 +254,18 @@ def test_the_survey_list_shows_each_forms_response_rate(world):
     assert row and "100.0%" in row.group(0)
 
 
-def test_survey_pages_are_for_supervision_and_only_supervisors_send(world):
+def test_survey_pages_are_for_supervision_and_only_supervisors_send(
+    world, django_capture_on_commit_callbacks
+):
     detail = reverse("supervision:survey_detail", args=[annual().pk])
     for user in (world["agent"], world["tech"].user, world["customer_user"]):
         assert client_for(user).get(reverse("supervision:survey_list")).status_code in (302, 403)
         assert client_for(user).get(detail).status_code in (302, 404)
-    client_for(world["director"]).post(detail)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world["director"]).post(detail)
     assert not SurveyInvitation.objects.exists()
-    client_for(world["supervisor"]).post(detail)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world["supervisor"]).post(detail)
     assert SurveyInvitation.objects.filter(form=annual()).count() == 1
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,7 +15,7 @@ from aftersales.accounts import roles
 from aftersales.accounts.models import Role
 from aftersales.network.selectors import staff_for_user
 
-from .models import Complaint, Penalty
+from .models import Complaint, ComplaintType, Penalty
 
 COMPANY_WIDE = (
     Role.AGENT,
@@ -136,3 +136,40 @@ def get_penalty_for_user(user: Any, penalty_id: Any) -> Penalty:
         return penalties_for_user(user).get(pk=int(penalty_id))
     except (TypeError, ValueError, Penalty.DoesNotExist):
         raise Http404 from None
+
+
+def complaint_summary(
+    user: Any, *, start: datetime, end: datetime, now: datetime
+) -> dict[str, Any]:
+    """For the directors' overview: open complaints per step and how many are past their
+    deadline; complaints received in [start, end) per type, and how many of those were judged
+    invalid. Two queries."""
+    qs = complaints_for_user(user)
+    S = Complaint.Status
+    open_q = Q(closed_at__isnull=True)
+    received = Q(received_at__gte=start, received_at__lt=end)
+    totals = qs.aggregate(
+        open=Count("pk", filter=open_q),
+        overdue=Count("pk", filter=open_q & Q(deadline__lt=now)),
+        received=Count("pk", filter=received),
+        invalid=Count("pk", filter=received & Q(is_valid=False)),
+        **{f"type_{t}": Count("pk", filter=received & Q(type=t)) for t in ComplaintType.values},
+    )
+    by_step = dict(
+        qs.filter(open_q).values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    return {
+        "open": totals["open"] or 0,
+        "overdue": totals["overdue"] or 0,
+        "received": totals["received"] or 0,
+        "invalid": totals["invalid"] or 0,
+        "by_type": [
+            {"type": t, "label": label, "n": totals[f"type_{t}"] or 0}
+            for t, label in ComplaintType.choices
+        ],
+        "by_step": [
+            {"status": s, "label": label, "n": by_step.get(s, 0)}
+            for s, label in S.choices
+            if s != S.CLOSED
+        ],
+    }

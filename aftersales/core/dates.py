@@ -42,3 +42,23 @@ def local_days(field: str, date_from: Any = None, date_to: Any = None) -> Q:
     if end:
         condition &= Q(**{f"{field}__lt": start_of_day(end + timedelta(days=1))})
     return condition
+
+
+def month_of(value: Any, *, default: date) -> date:
+    """The first day of the month that "2026-11" names; `default`'s month when it names none."""
+    text = str(value or "").strip()
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return date(year, month, 1)
+    except ValueError:
+        pass
+    return default.replace(day=1)
+
+
+def next_month(first: date) -> date:
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def previous_month(first: date) -> date:
+    return date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)

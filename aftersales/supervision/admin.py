@@ -149,7 +149,7 @@ class SuggestionAdmin(RoleModelAdmin):
 class SurveyQuestionInline(RoleTabularInline):
     model = SurveyQuestion
     extra = 1
-    fields = ("position", "text", "kind", "required")
+    fields = ("position", "text", "text_en", "kind", "required")
 
 
 @admin.register(SurveyForm)

@@ -1,10 +1,12 @@
 """REST endpoints under /api/v1/supervision/: callbacks (complete), feedback forms (verify),
-customer visits (plan, record), suggestions (paper entry) and the survey response rate.
+customer visits (plan, record), suggestions (paper entry), the survey response rate, the survey
+forms with their results, and mystery inspections (record).
 
-Reads go through the selectors: roles outside supervision get empty lists and 404. Writes call
-the services, whose refusals the shared exception handler (`aftersales.core.api`) maps to HTTP:
-PermissionDenied 403 (e.g. the service director, who reads but does not write), ValidationFailed
-400 with the field, InvalidTransition 409 (already done / already verified)."""
+Reads go through the selectors: roles outside supervision get empty lists and 404 (for mystery
+inspections that includes superusers and the admin role, S10). Writes call the services, whose
+refusals the shared exception handler (`aftersales.core.api`) maps to HTTP: PermissionDenied 403
+(e.g. the service director, who reads but does not write), ValidationFailed 400 with the field,
+InvalidTransition 409 (already done / already verified)."""
 
 from __future__ import annotations
 
@@ -13,23 +15,38 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aftersales.core.api import created
+from aftersales.core.api_jobs import JobStateSerializer
 from aftersales.core.errors import ValidationFailed
+from aftersales.core.jobs import job_state
 from aftersales.customers.selectors import customers_for_user
 
 from . import services
-from .models import Callback, CustomerVisit, FeedbackForm, Suggestion
+from .models import (
+    Callback,
+    CustomerVisit,
+    FeedbackForm,
+    MysteryInspection,
+    Suggestion,
+    SurveyForm,
+    SurveyQuestion,
+)
 from .selectors import (
+    GRADE_POINTS,
     callbacks_for_user,
     feedback_forms_for_user,
+    mystery_inspections_for_user,
+    sees_mystery_findings,
     sees_supervision,
     suggestions_for_user,
+    survey_form_results,
+    survey_forms_for_user,
     survey_response_rate,
     visits_for_user,
 )
@@ -340,3 +357,250 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         ser.is_valid(raise_exception=True)
         suggestion = services.suggestion_submit(actor=request.user, **ser.validated_data)
         return created(SuggestionSerializer(self.get_queryset().get(pk=suggestion.pk)).data)
+
+
+# --- survey forms (S11) ---------------------------------------------------------------------
+
+
+class SurveyQuestionSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text=" | ".join(SurveyQuestion.Kind.values))
+
+    class Meta:
+        model = SurveyQuestion
+        fields = ["id", "position", "text", "kind", "required"]
+        read_only_fields = fields
+
+
+class SurveyFormSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text=" | ".join(SurveyForm.Kind.values))
+    questions = SurveyQuestionSerializer(many=True, read_only=True)
+    sent = serializers.IntegerField(read_only=True, help_text="invitations sent")
+    answered = serializers.IntegerField(read_only=True, help_text="invitations answered")
+    responses_count = serializers.IntegerField(
+        read_only=True, help_text="answer sheets, paper cards typed in included"
+    )
+    rate = serializers.SerializerMethodField(help_text="answered / sent in %, or null")
+
+    class Meta:
+        model = SurveyForm
+        fields = [
+            "id",
+            "code",
+            "title",
+            "kind",
+            "intro",
+            "active",
+            "questions",
+            "sent",
+            "answered",
+            "responses_count",
+            "rate",
+        ]
+        read_only_fields = fields
+
+    def get_rate(self, form: SurveyForm) -> float | None:
+        sent = form.sent  # type: ignore[attr-defined]
+        return round(100 * form.answered / sent, 1) if sent else None  # type: ignore[attr-defined]
+
+
+class QuestionResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    kind = serializers.CharField(help_text=" | ".join(SurveyQuestion.Kind.values))
+    grades = serializers.DictField(
+        child=serializers.IntegerField(), help_text="answers per grade, A–E (all five keys)"
+    )
+    total = serializers.IntegerField(help_text="graded answers")
+    mean = serializers.FloatField(allow_null=True, help_text="mean points, A = 5 … E = 1, or null")
+
+
+class QuestionMeanSerializer(serializers.Serializer):
+    question = serializers.IntegerField(help_text="question id (a grade question)")
+    mean = serializers.FloatField(allow_null=True, help_text="mean points, A = 5 … E = 1, or null")
+
+
+class TechnicianResultSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    means = QuestionMeanSerializer(many=True, help_text="one per grade question, in form order")
+
+
+class SurveyFormResultsSerializer(serializers.Serializer):
+    questions = QuestionResultSerializer(many=True)
+    technicians = TechnicianResultSerializer(
+        many=True, help_text="per technician rated (technician rating forms only), by name"
+    )
+
+
+def _results_json(results: dict[str, Any]) -> dict[str, Any]:
+    """`survey_form_results` holds model objects and lists aligned with the grade order; the API
+    answers plain JSON keyed by grade and question."""
+    grade_questions = results["grade_questions"]
+    return {
+        "questions": [
+            {
+                "id": row["question"].pk,
+                "text": row["question"].text,
+                "kind": row["question"].kind,
+                "grades": dict(zip(GRADE_POINTS, row["grades"], strict=True)),
+                "total": row["total"],
+                "mean": row["mean"],
+            }
+            for row in results["questions"]
+        ],
+        "technicians": [
+            {
+                "name": entry["name"],
+                "means": [
+                    {"question": question.pk, "mean": mean}
+                    for question, mean in zip(grade_questions, entry["means"], strict=True)
+                ],
+            }
+            for entry in results["technicians"]
+        ],
+    }
+
+
+class SurveyFormViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The configurable survey forms (technician rating, annual survey, opinion card) with their
+    questions and response counts (filters: kind, active); `send` starts a campaign."""
+
+    serializer_class = SurveyFormSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, description=" | ".join(SurveyForm.Kind.values)),
+            OpenApiParameter("active", bool),
+        ]
+    )
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[override]
+        if getattr(self, "swagger_fake_view", False):
+            return SurveyForm.objects.none()
+        qs = survey_forms_for_user(self.request.user).prefetch_related("questions")
+        params = self.request.query_params
+        if self.action == "list":
+            if params.get("kind"):
+                qs = qs.filter(kind=params["kind"])
+            flag = _flag(params.get("active"))
+            if flag is not None:
+                qs = qs.filter(active=flag)
+        return qs.order_by("kind", "code", "pk")
+
+    @extend_schema(responses={200: SurveyFormResultsSerializer})
+    @action(detail=True, methods=["get"], url_path="results")
+    def results(self, request: Request, pk: str | None = None) -> Response:
+        """Answers per grade and question; for a technician rating, each technician's means."""
+        form = self.get_object()  # through survey_forms_for_user: not visible → 404
+        data = _results_json(survey_form_results(form))
+        return Response(SurveyFormResultsSerializer(data).data)
+
+    @extend_schema(request=None, responses={202: JobStateSerializer})
+    @action(detail=True, methods=["post"], url_path="send")
+    def send(self, request: Request, pk: str | None = None) -> Response:
+        """Send the annual survey or an opinion card to every customer who can be reached, in
+        the background: 202 with the job; follow it at `/api/v1/jobs/{id}/` (the Location)."""
+        form = self.get_object()
+        job = services.survey_campaign_start(actor=request.user, form=form)
+        return Response(
+            job_state(job),
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/v1/jobs/{job.pk}/"},
+        )
+
+
+# --- mystery inspections (S10) --------------------------------------------------------------
+
+
+class MysteryInspectionSerializer(serializers.ModelSerializer):
+    # The alias and nothing else: who the inspector is stays with the head of supervision.
+    inspector = serializers.CharField(
+        source="inspector.alias",
+        default=None,
+        read_only=True,
+        help_text="the undisclosed inspector's alias; null for an open inspection by the recorder",
+    )
+    order_number = serializers.CharField(source="order.number", default=None, read_only=True)
+    recorded_by = serializers.CharField(
+        source="recorded_by.username", read_only=True, help_text="the supervisor who recorded it"
+    )
+    score = serializers.IntegerField(read_only=True, help_text="items done of the seven (0–7)")
+
+    class Meta:
+        model = MysteryInspection
+        fields = [
+            "id",
+            "date",
+            "order",
+            "order_number",
+            "inspector",
+            "recorded_by",
+            *(name for name, _label in MysteryInspection.CHECKLIST),
+            "score",
+            "findings",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class MysteryInspectionCreateSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="the day of the inspection (not in the future)")
+    order = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="work order number (optional)"
+    )
+    inspector = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="alias of an active undisclosed inspector; empty: the recorder inspected openly",
+    )
+    # Checked by the service, so its message is the one shown.
+    checks = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="the items done: " + " | ".join(n for n, _l in MysteryInspection.CHECKLIST),
+    )
+    findings = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MysteryInspectionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Mystery inspections (秘密监察) against the "seven ones": supervisors and the service
+    director only — superusers and the admin role see nothing (S10). Inspectors appear by alias."""
+
+    serializer_class = MysteryInspectionSerializer
+
+    def get_queryset(self):  # type: ignore[override]
+        if getattr(self, "swagger_fake_view", False):
+            return MysteryInspection.objects.none()
+        qs = mystery_inspections_for_user(self.request.user).select_related(
+            "inspector", "recorded_by", "order"
+        )
+        return qs.order_by("-date", "-pk")
+
+    @extend_schema(
+        request=MysteryInspectionCreateSerializer, responses={201: MysteryInspectionSerializer}
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Record an inspection (supervisors only; the director gets 403)."""
+        user = request.user
+        if not sees_mystery_findings(user):
+            raise Http404  # outside the findings' readers the endpoint shows nothing, as on reads
+        ser = MysteryInspectionCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        order, inspector = services.mystery_report_sources(
+            actor=user, order_number=data["order"], inspector_alias=data["inspector"]
+        )
+        inspection = services.mystery_inspection_record(
+            actor=user,
+            date=data["date"],
+            checks=set(data["checks"]),
+            findings=data["findings"],
+            order=order,
+            inspector=inspector,
+        )
+        return created(MysteryInspectionSerializer(self.get_queryset().get(pk=inspection.pk)).data)

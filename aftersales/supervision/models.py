@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.service.models import WorkOrder
@@ -93,8 +94,10 @@ class SurveyForm(models.Model):
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     title = models.CharField(_("标题"), max_length=100)
+    title_en = models.CharField(_("英文标题"), max_length=100, blank=True)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     intro = models.TextField(_("说明"), blank=True)
+    intro_en = models.TextField(_("英文说明"), blank=True)
     active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -105,6 +108,20 @@ class SurveyForm(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # The customer reads the survey in their language: the English text where one is given,
+    # the Chinese otherwise (forms are edited by people, not in the translation catalogue).
+    @property
+    def shown_title(self) -> str:
+        return _in_language(self.title, self.title_en)
+
+    @property
+    def shown_intro(self) -> str:
+        return _in_language(self.intro, self.intro_en)
+
+
+def _in_language(zh: str, en: str) -> str:
+    return en if en and (get_language() or "").startswith("en") else zh
+
 
 class SurveyQuestion(models.Model):
     class Kind(models.TextChoices):
@@ -114,6 +131,7 @@ class SurveyQuestion(models.Model):
     form = models.ForeignKey(SurveyForm, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
     text = models.CharField(_("问题"), max_length=200)
+    text_en = models.CharField(_("英文问题"), max_length=200, blank=True)
     kind = models.CharField(_("题型"), max_length=8, choices=Kind.choices, default=Kind.GRADE)
     required = models.BooleanField(_("必答"), default=True)
 
@@ -124,6 +142,10 @@ class SurveyQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def shown_text(self) -> str:
+        return _in_language(self.text, self.text_en)
 
 
 class SurveyInvitation(models.Model):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from aftersales.accounts import roles
-from aftersales.accounts.models import Role
+from aftersales.accounts.models import Role, User
 from aftersales.network.models import Staff
 from aftersales.service.selectors import work_orders_for_user
 
@@ -15,6 +16,7 @@ from .models import (
     Callback,
     CustomerVisit,
     FeedbackForm,
+    Grade,
     MysteryInspection,
     MysteryInspector,
     Suggestion,
@@ -49,7 +51,18 @@ MYSTERY_ROLES = frozenset({Role.SUPERVISOR, Role.SERVICE_DIRECTOR})
 
 
 def sees_mystery_findings(user: Any) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.role in MYSTERY_ROLES)
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and not user.is_superuser
+        and user.role in MYSTERY_ROLES
+    )
+
+
+def may_record_mystery(user: Any) -> bool:
+    """Supervisors record inspections; the service director reads them."""
+    return sees_mystery_findings(user) and user.role == Role.SUPERVISOR
 
 
 def is_supervision_head(user: Any) -> bool:
@@ -74,9 +87,21 @@ def mystery_inspectors_for_user(user: Any) -> QuerySet[MysteryInspector]:
 
 def mystery_inspector_aliases_for_user(user: Any) -> QuerySet[MysteryInspector]:
     """The active inspectors' aliases, for supervisors recording a report (no names)."""
-    if not (sees_mystery_findings(user) and user.role == Role.SUPERVISOR):
+    if not may_record_mystery(user):
         return MysteryInspector.objects.none()
     return MysteryInspector.objects.filter(active=True).only("pk", "alias")
+
+
+def mystery_inspector_candidates(user: Any) -> QuerySet[User]:
+    """The people the head of supervision may post as inspectors: active staff who work in
+    the service department as usual (no supervisors, customers or superusers)."""
+    if not is_supervision_head(user):
+        return User.objects.none()
+    return (
+        User.objects.filter(is_active=True, is_superuser=False)
+        .exclude(role__in=[Role.SUPERVISOR, Role.CUSTOMER])
+        .order_by("username")
+    )
 
 
 def survey_response_rate(user: Any) -> dict[str, Any]:
@@ -175,3 +200,95 @@ def survey_form_results(form: SurveyForm) -> dict[str, Any]:
             "technicians": sorted(technicians.values(), key=lambda e: e["name"]),
         }
     return {"questions": questions, "grade_questions": [], "technicians": []}
+
+
+# --- the directors' overview (reports.views.overview): one aggregate query per block ------------
+
+
+def callback_summary(user: Any, *, start: Any, end: Any, now: Any) -> dict[str, int]:
+    """Open callbacks, how many of them are past due, and those done in [start, end) with how
+    many were done late."""
+    if not sees_supervision(user):
+        return {"open": 0, "overdue": 0, "done": 0, "late": 0}
+    due, done = Callback.Status.DUE, Callback.Status.DONE
+    in_period = Q(status=done, done_at__gte=start, done_at__lt=end)
+    totals = callbacks_for_user(user).aggregate(
+        open=Count("pk", filter=Q(status=due)),
+        overdue=Count("pk", filter=Q(status=due, due_at__lt=now)),
+        done=Count("pk", filter=in_period),
+        late=Count("pk", filter=in_period & Q(done_at__gt=F("due_at"))),
+    )
+    return {name: value or 0 for name, value in totals.items()}
+
+
+# The three items of the feedback form (意见反馈表), in the order the form asks them.
+FEEDBACK_ITEMS = (
+    ("timeliness", gettext_lazy("服务时效")),
+    ("quality", gettext_lazy("维修质量")),
+    ("attitude", gettext_lazy("服务态度")),
+)
+
+
+def feedback_grade_counts(user: Any, *, start: Any, end: Any) -> dict[str, list[int]]:
+    """Per feedback item, how many counted forms of [start, end) gave A, B, C, D and E."""
+    grades = [g for g, _label in Grade.choices]
+    if not sees_supervision(user):
+        return {item: [0] * len(grades) for item, _label in FEEDBACK_ITEMS}
+    totals = (
+        feedback_forms_for_user(user)
+        .filter(counted=True, created_at__gte=start, created_at__lt=end)
+        .aggregate(
+            **{
+                f"{item}_{g}": Count("pk", filter=Q(**{item: g}))
+                for item, _label in FEEDBACK_ITEMS
+                for g in grades
+            }
+        )
+    )
+    return {item: [totals[f"{item}_{g}"] or 0 for g in grades] for item, _label in FEEDBACK_ITEMS}
+
+
+def survey_rate_between(user: Any, *, start: Any, end: Any) -> dict[str, Any]:
+    """The after-service survey's response rate over the invitations sent in [start, end)."""
+    if not sees_supervision(user):
+        return {"sent": 0, "answered": 0, "rate": None}
+    totals = SurveyInvitation.objects.filter(
+        order__in=work_orders_for_user(user).values("pk"), created_at__gte=start, created_at__lt=end
+    ).aggregate(sent=Count("pk"), answered=Count("pk", filter=Q(used_at__isnull=False)))
+    sent, answered = totals["sent"] or 0, totals["answered"] or 0
+    return {
+        "sent": sent,
+        "answered": answered,
+        "rate": round(100 * answered / sent, 1) if sent else None,
+    }
+
+
+def mystery_summary(user: Any, *, start: Any, end: Any) -> dict[str, Any] | None:
+    """Inspections dated in [start, end): how many, the mean score out of the checklist, and
+    how often each item was met. None for whoever may not see the findings."""
+    if not sees_mystery_findings(user):
+        return None
+    names = [name for name, _label in MysteryInspection.CHECKLIST]
+    totals = (
+        mystery_inspections_for_user(user)
+        .filter(date__gte=start, date__lt=end)
+        .aggregate(
+            n=Count("pk"),
+            mean=Avg("score"),
+            **{name: Count("pk", filter=Q(**{name: True})) for name in names},
+        )
+    )
+    n = totals["n"] or 0
+    return {
+        "count": n,
+        "mean": round(totals["mean"], 1) if totals["mean"] is not None else None,
+        "out_of": len(names),
+        "items": [
+            {
+                "label": label,
+                "met": totals[name] or 0,
+                "share": round(100 * (totals[name] or 0) / n) if n else None,
+            }
+            for name, label in MysteryInspection.CHECKLIST
+        ],
+    }

@@ -15,9 +15,13 @@ from django.utils.translation import gettext as _
 from aftersales.accounts import roles
 from aftersales.accounts.models import Role, User
 from aftersales.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from aftersales.core.jobs import job_start
+from aftersales.core.models import BackgroundJob
+from aftersales.customers.models import Customer
 from aftersales.notifications.models import Channel, MessageTemplate
 from aftersales.notifications.services import outbox_enqueue
 from aftersales.service.models import ServiceSettings, WorkOrder
+from aftersales.service.selectors import work_orders_for_user
 from aftersales.service.services import work_order_transition
 
 from .models import (
@@ -35,7 +39,11 @@ from .models import (
     SurveyQuestion,
     SurveyResponse,
 )
-from .selectors import is_supervision_head
+from .selectors import (
+    is_supervision_head,
+    may_record_mystery,
+    mystery_inspector_aliases_for_user,
+)
 
 GRADES = frozenset(Grade.values)
 ITEMS = ("timeliness", "quality", "attitude")
@@ -105,38 +113,39 @@ SURVEY_TEMPLATES: list[tuple[str, str, str, str, str]] = [
 ]
 
 # The SPEC's survey forms (S11), seeded once and then edited by supervision in the admin.
-SURVEY_FORMS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
+# code, kind, (title zh, en), [((question zh, en), kind)]
+SURVEY_FORMS: list[tuple[str, str, tuple[str, str], list[tuple[tuple[str, str], str]]]] = [
     (
         "technician-rating",
         SurveyForm.Kind.TECHNICIAN,
-        "服务工程师评价",
+        ("服务工程师评价", "Rating of the service engineer"),
         [
-            ("服务态度", SurveyQuestion.Kind.GRADE),
-            ("技术水平", SurveyQuestion.Kind.GRADE),
-            ("到达时间", SurveyQuestion.Kind.GRADE),
-            ("履行承诺", SurveyQuestion.Kind.GRADE),
+            (("服务态度", "Attitude"), SurveyQuestion.Kind.GRADE),
+            (("技术水平", "Technical skill"), SurveyQuestion.Kind.GRADE),
+            (("到达时间", "Arrival on time"), SurveyQuestion.Kind.GRADE),
+            (("履行承诺", "Kept promises"), SurveyQuestion.Kind.GRADE),
         ],
     ),
     (
         "annual-satisfaction",
         SurveyForm.Kind.ANNUAL,
-        "年度客户满意度调查（十月）",
+        ("年度客户满意度调查（十月）", "Annual customer satisfaction survey (October)"),
         [
-            ("产品质量", SurveyQuestion.Kind.GRADE),
-            ("服务及时性", SurveyQuestion.Kind.GRADE),
-            ("维修质量", SurveyQuestion.Kind.GRADE),
-            ("服务态度", SurveyQuestion.Kind.GRADE),
-            ("总体满意度", SurveyQuestion.Kind.GRADE),
-            ("您对我们的意见和建议", SurveyQuestion.Kind.TEXT),
+            (("产品质量", "Product quality"), SurveyQuestion.Kind.GRADE),
+            (("服务及时性", "Timeliness of service"), SurveyQuestion.Kind.GRADE),
+            (("维修质量", "Repair quality"), SurveyQuestion.Kind.GRADE),
+            (("服务态度", "Service attitude"), SurveyQuestion.Kind.GRADE),
+            (("总体满意度", "Overall satisfaction"), SurveyQuestion.Kind.GRADE),
+            (("您对我们的意见和建议", "Your comments and suggestions"), SurveyQuestion.Kind.TEXT),
         ],
     ),
     (
         "opinion-card",
         SurveyForm.Kind.OPINION_CARD,
-        "客户意见卡",
+        ("客户意见卡", "Customer opinion card"),
         [
-            ("总体满意度", SurveyQuestion.Kind.GRADE),
-            ("意见", SurveyQuestion.Kind.TEXT),
+            (("总体满意度", "Overall satisfaction"), SurveyQuestion.Kind.GRADE),
+            (("意见", "Comments"), SurveyQuestion.Kind.TEXT),
         ],
     ),
 ]
@@ -144,9 +153,9 @@ SURVEY_FORMS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
 
 def seed_supervision_defaults() -> None:
     SupervisionSettings.get()
-    for code, kind, title, questions in SURVEY_FORMS:
+    for code, kind, (title, title_en), questions in SURVEY_FORMS:
         form, created = SurveyForm.objects.get_or_create(
-            code=code, defaults={"kind": kind, "title": title}
+            code=code, defaults={"kind": kind, "title": title, "title_en": title_en}
         )
         if created:
             SurveyQuestion.objects.bulk_create(
@@ -154,11 +163,18 @@ def seed_supervision_defaults() -> None:
                     form=form,
                     position=i,
                     text=text,
+                    text_en=text_en,
                     kind=q_kind,
                     required=q_kind == SurveyQuestion.Kind.GRADE,
                 )
-                for i, (text, q_kind) in enumerate(questions, start=1)
+                for i, ((text, text_en), q_kind) in enumerate(questions, start=1)
             )
+            continue
+        # Forms seeded before the English texts existed get them, where nobody wrote one and
+        # the Chinese is still the seeded text; an administrator's own wording stays.
+        SurveyForm.objects.filter(pk=form.pk, title=title, title_en="").update(title_en=title_en)
+        for (text, text_en), _kind in questions:
+            form.questions.filter(text=text, text_en="").update(text_en=text_en)
     for code, channel, language, subject, body in SURVEY_TEMPLATES:
         MessageTemplate.objects.get_or_create(
             code=code,
@@ -241,21 +257,26 @@ def survey_invitation_create(*, order: WorkOrder) -> tuple[SurveyInvitation, str
     )
 
 
+def _require_campaign_form(form: SurveyForm) -> None:
+    if not form.active or form.kind == SurveyForm.Kind.TECHNICIAN:
+        raise ValidationFailed(_("只能发送已启用的年度调查或意见卡"))
+
+
 @transaction.atomic
 def survey_campaign_send(*, actor: Any, form: SurveyForm, customers: Any) -> int:
     """Send `form` (the annual survey, an opinion card) to each customer that can be reached,
     skipping those who already hold an open invitation to it. Returns how many were invited."""
     _require_supervision(actor)
-    if not form.active or form.kind == SurveyForm.Kind.TECHNICIAN:
-        raise ValidationFailed(_("只能发送已启用的年度调查或意见卡"))
+    _require_campaign_form(form)
     now = timezone.now()
+    batch = list(customers.prefetch_related("contacts"))
     already = set(
         SurveyInvitation.objects.filter(
-            form=form, used_at__isnull=True, expires_at__gt=now
+            form=form, used_at__isnull=True, expires_at__gt=now, customer__in=batch
         ).values_list("customer_id", flat=True)
     )
     sent = 0
-    for customer in customers.prefetch_related("contacts"):
+    for customer in batch:
         contacts = list(customer.contacts.all())  # primary contact first (Contact.Meta)
         address = _survey_address(
             next((c.mobile for c in contacts if c.mobile), ""),
@@ -273,6 +294,53 @@ def survey_campaign_send(*, actor: Any, form: SurveyForm, customers: Any) -> int
         )
         sent += 1
     return sent
+
+
+CAMPAIGN_JOB = "survey_campaign"
+CAMPAIGN_BATCH = 200
+
+
+def survey_campaign_start(*, actor: Any, form: SurveyForm, return_url: str = "") -> BackgroundJob:
+    """Send `form` to every customer in the background (tens of thousands of messages do not
+    fit in a request). Refused at once, with nothing written, for a user or form that
+    `survey_campaign_send` would refuse, and while the same form is already being sent."""
+    _require_supervision(actor)
+    with transaction.atomic():
+        locked = SurveyForm.objects.select_for_update().get(pk=form.pk)
+        _require_campaign_form(locked)
+        return job_start(
+            kind=CAMPAIGN_JOB,
+            actor=actor,
+            params={"form": locked.pk},
+            key=f"survey_form:{locked.pk}",
+            return_url=return_url,
+        )
+
+
+def survey_campaign_run(job: BackgroundJob, report: Any) -> dict[str, Any]:
+    """The job: customers in batches, each batch its own transaction, so progress shows and a
+    failure keeps what was sent (a second run skips the customers already invited)."""
+    form = SurveyForm.objects.get(pk=job.params["form"])
+    ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
+    report(0, len(ids))
+    sent = 0
+    for start in range(0, len(ids), CAMPAIGN_BATCH):
+        chunk = ids[start : start + CAMPAIGN_BATCH]
+        sent += survey_campaign_send(
+            actor=job.created_by, form=form, customers=Customer.objects.filter(pk__in=chunk)
+        )
+        report(start + len(chunk))
+    return {"sent": sent, "customers": len(ids), "form": form.pk, "title": form.title}
+
+
+def survey_campaign_summary(result: dict[str, Any]) -> str:
+    # The title in the reader's language, as the form has it now (or as it was, if deleted).
+    form = SurveyForm.objects.filter(pk=result.get("form") or 0).first()
+    return _("“%(form)s”已向 %(n)s 位客户发送调查邀请（共 %(total)s 位客户）") % {
+        "form": form.shown_title if form else result.get("title", ""),
+        "n": result.get("sent", 0),
+        "total": result.get("customers", 0),
+    }
 
 
 class SurveyUnavailable(InvalidTransition):
@@ -736,6 +804,33 @@ def mystery_inspector_withdraw(*, actor: Any, inspector: MysteryInspector) -> My
     return inspector
 
 
+def mystery_report_sources(
+    *, actor: Any, order_number: str = "", inspector_alias: str = ""
+) -> tuple[WorkOrder | None, MysteryInspector | None]:
+    """Resolve what the page or the API names: the order by its number (among the orders the
+    supervisor may see) and the inspector by an active alias. Blank means none. Asks who is
+    recording first, so a director is told that, not that the alias is unknown to them."""
+    _require_mystery_recorder(actor)
+    number = (order_number or "").strip()
+    order = None
+    if number:
+        order = work_orders_for_user(actor).filter(number=number).first()
+        if order is None:
+            raise ValidationFailed(_("找不到工单 %(number)s") % {"number": number}, field="order")
+    alias = (inspector_alias or "").strip()
+    inspector = None
+    if alias:
+        inspector = mystery_inspector_aliases_for_user(actor).filter(alias=alias).first()
+        if inspector is None:
+            raise ValidationFailed(_("请选择在岗的秘密监察员"), field="inspector")
+    return order, inspector
+
+
+def _require_mystery_recorder(actor: Any) -> None:
+    if not may_record_mystery(actor):
+        raise PermissionDenied(_("秘密监察记录须由监督员登记"))
+
+
 @transaction.atomic
 def mystery_inspection_record(
     *,
@@ -748,8 +843,7 @@ def mystery_inspection_record(
 ) -> MysteryInspection:
     """A supervisor records an inspection against the "seven ones"; with `inspector` it was an
     undisclosed inspector's report (shown by alias)."""
-    if not (actor and actor.is_authenticated and actor.role == Role.SUPERVISOR):
-        raise PermissionDenied(_("秘密监察记录须由监督员登记"))
+    _require_mystery_recorder(actor)
     known = {name for name, _label in MysteryInspection.CHECKLIST}
     unknown = set(checks) - known
     if unknown:

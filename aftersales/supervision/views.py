@@ -12,23 +12,24 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftersales.accounts import roles
-from aftersales.accounts.models import Role, User
+from aftersales.accounts.models import Role
 from aftersales.core.errors import ServiceError, ValidationFailed
 from aftersales.core.masking import mask_phone
 from aftersales.customers.models import Customer
-from aftersales.service.selectors import work_orders_for_user
 
 from .models import Callback, CustomerVisit, FeedbackForm, Grade, MysteryInspection, SurveyForm
 from .selectors import (
+    FEEDBACK_ITEMS,
     callbacks_for_user,
     feedback_forms_for_user,
     is_supervision_head,
+    may_record_mystery,
     mystery_inspections_for_user,
     mystery_inspector_aliases_for_user,
+    mystery_inspector_candidates,
     mystery_inspectors_for_user,
     sees_mystery_findings,
     sees_supervision,
@@ -44,18 +45,15 @@ from .services import (
     mystery_inspection_record,
     mystery_inspector_appoint,
     mystery_inspector_withdraw,
+    mystery_report_sources,
     suggestion_submit,
-    survey_campaign_send,
+    survey_campaign_start,
     visit_plan,
     visit_record,
 )
 
 PAGE_SIZE = 25
-ITEM_LABELS = (
-    ("timeliness", gettext_lazy("服务时效")),
-    ("quality", gettext_lazy("维修质量")),
-    ("attitude", gettext_lazy("服务态度")),
-)
+ITEM_LABELS = FEEDBACK_ITEMS
 
 
 _sees_callbacks = sees_supervision
@@ -175,26 +173,19 @@ def mystery_list(request: HttpRequest) -> HttpResponse:
     if not sees_mystery_findings(user):
         raise DjangoPermissionDenied
     aliases = list(mystery_inspector_aliases_for_user(user))
-    may_record = roles.has_role(user, Role.SUPERVISOR) and not user.is_superuser
+    may_record = may_record_mystery(user)
     if request.method == "POST":
         if not may_record:
             raise DjangoPermissionDenied
-        inspector_id = request.POST.get("inspector", "")
-        inspector = next((a for a in aliases if str(a.pk) == inspector_id), None)
-        number = request.POST.get("order", "").strip()
-        order = None
-        if number:
-            order = work_orders_for_user(user).filter(number=number).first()
         try:
             when = _date(request.POST.get("date", ""))
             if when is None:
                 raise ValidationFailed(_("请填写检查日期"), field="date")
-            if number and order is None:
-                raise ValidationFailed(
-                    _("找不到工单 %(number)s") % {"number": number}, field="order"
-                )
-            if inspector_id and inspector is None:
-                raise ValidationFailed(_("请选择在岗的秘密监察员"), field="inspector")
+            order, inspector = mystery_report_sources(
+                actor=user,
+                order_number=request.POST.get("order", ""),
+                inspector_alias=request.POST.get("inspector", ""),
+            )
             mystery_inspection_record(
                 actor=user,
                 date=when,
@@ -249,7 +240,9 @@ def mystery_inspectors(request: HttpRequest) -> HttpResponse:
             else:
                 person_id = request.POST.get("user", "")
                 person = (
-                    User.objects.filter(pk=int(person_id)).first() if person_id.isdigit() else None
+                    mystery_inspector_candidates(user).filter(pk=int(person_id)).first()
+                    if person_id.isdigit()
+                    else None
                 )
                 mystery_inspector_appoint(
                     actor=user, user=person, alias=request.POST.get("alias", "")
@@ -264,9 +257,7 @@ def mystery_inspectors(request: HttpRequest) -> HttpResponse:
         "supervision/mystery_inspectors.html",
         {
             "rows": mystery_inspectors_for_user(user).select_related("user"),
-            "people": User.objects.filter(is_active=True, is_superuser=False)
-            .exclude(role__in=[Role.SUPERVISOR, Role.CUSTOMER])
-            .order_by("username"),
+            "people": mystery_inspector_candidates(user),
         },
     )
 
@@ -430,12 +421,11 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         try:
-            sent = survey_campaign_send(actor=user, form=form, customers=Customer.objects.all())
+            job = survey_campaign_start(actor=user, form=form, return_url=request.path)
         except ServiceError as exc:
             messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已向 %(n)s 位客户发送调查邀请") % {"n": sent})
-        return redirect("supervision:survey_detail", pk=form.pk)
+            return redirect("supervision:survey_detail", pk=form.pk)
+        return redirect("job_detail", pk=job.pk)
     return render(
         request,
         "supervision/survey_detail.html",

@@ -95,7 +95,7 @@ def survey_page_context(
         blocks[-1]["questions"].append(
             {
                 "key": slot.key,
-                "text": slot.question.text,
+                "text": slot.question.shown_text,
                 "kind": slot.question.kind,
                 "required": slot.question.required,
                 "value": answers.get(slot.key, ""),

@@ -46,6 +46,29 @@
       if (teamHint) teamHint.classList.toggle("needed", chosen.length > 1 && !leader);
     });
 
+    // A background job's page follows its progress; when it finishes the page reloads so
+    // that the server renders the result (and any links) as it would for a fresh visit.
+    var job = document.querySelector("[data-job-status]");
+    if (job && job.getAttribute("data-job-finished") !== "1") {
+      var url = job.getAttribute("data-job-status");
+      var poll = function () {
+        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+          .then(function (state) {
+            ["status_display", "done", "total"].forEach(function (name) {
+              var el = job.querySelector('[data-job-field="' + name + '"]');
+              if (el) el.textContent = state[name];
+            });
+            var bar = job.querySelector("progress");
+            if (bar) { bar.value = state.percent; bar.textContent = state.percent + "%"; }
+            if (state.finished) window.location.reload();
+            else setTimeout(poll, 1500);
+          })
+          .catch(function () { setTimeout(poll, 5000); });
+      };
+      setTimeout(poll, 800);
+    }
+
     // Messages fade after a while (errors stay until the page changes).
     document.querySelectorAll(".messages .msg.success, .messages .msg.info").forEach(function (m) {
       setTimeout(function () { m.classList.add("fade"); }, 8000);

@@ -1,0 +1,106 @@
+"""Charts as SVG with matplotlib: the same markup goes into a web page and into a PDF.
+
+The object API (`Figure`, never `pyplot`) keeps it free of global state, so requests rendering
+charts in parallel threads do not share a figure. Text stays text (`svg.fonttype: none`): the
+browser and WeasyPrint draw it with the page's CJK font, and it can be searched and copied."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import rcParams  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
+
+rcParams["svg.fonttype"] = "none"
+rcParams["font.family"] = ["WenQuanYi Zen Hei", "DejaVu Sans"]
+rcParams["axes.unicode_minus"] = False  # the CJK font has no U+2212
+
+# Grade colours from good to bad (A … E), and a neutral series palette.
+GRADE_COLOURS = ("#1e7b46", "#6fbf73", "#c9c9c9", "#f0a35e", "#c0392b")
+PALETTE = ("#1f5fbf", "#6941c6", "#1e7b46", "#9a5b00", "#c0392b", "#0e7490", "#6a7385")
+
+_HEADER = re.compile(r"^.*?(?=<svg)", re.S)
+_SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
+
+
+def _svg(fig: Figure, label: str) -> str:
+    buffer = io.StringIO()
+    # No date in the metadata: the same data gives the same bytes (cacheable, testable).
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    svg = _HEADER.sub("", buffer.getvalue(), count=1)
+    # Scale with the page instead of a fixed size in points; label it for screen readers.
+    svg = _SIZE.sub(r'<svg\1 class="chart" role="img"', svg, count=1)
+    title = label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return svg.replace(">", f"><title>{title}</title>", 1)
+
+
+def stacked_bars_svg(
+    *,
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    colours: Sequence[str] = PALETTE,
+    label: str,
+    as_share: bool = False,
+) -> str:
+    """Horizontal stacked bars: one bar per category, one segment per series. With `as_share`
+    each bar is drawn as percentages of its own total (an empty bar stays empty)."""
+    totals = [sum(values[i] for _name, values in series) for i in range(len(categories))]
+    fig = Figure(figsize=(7, 0.5 + 0.45 * max(1, len(categories))))
+    ax = fig.add_subplot()
+    left = [0.0] * len(categories)
+    positions = list(range(len(categories)))
+    for index, (name, values) in enumerate(series):
+        widths = [
+            (100 * v / totals[i] if totals[i] else 0.0) if as_share else float(v)
+            for i, v in enumerate(values)
+        ]
+        ax.barh(
+            positions,
+            widths,
+            left=left,
+            label=name,
+            color=colours[index % len(colours)],
+            height=0.6,
+        )
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    ax.set_yticks(positions, labels=list(categories))
+    ax.invert_yaxis()
+    if as_share:
+        ax.set_xlim(0, 100)
+        ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(
+        ncols=min(len(series), 6),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        frameon=False,
+        fontsize=8,
+    )
+    return _svg(fig, label)
+
+
+def bars_svg(
+    *, categories: Sequence[str], values: Sequence[float], label: str, colour: str = PALETTE[0]
+) -> str:
+    """Horizontal bars, one per category, with the value written at the end of each: long
+    Chinese labels read along the axis instead of being squeezed under the bars."""
+    fig = Figure(figsize=(5, 0.4 + 0.32 * max(1, len(categories))))
+    ax = fig.add_subplot()
+    positions = list(range(len(categories)))
+    bars = ax.barh(positions, list(values), color=colour, height=0.6)
+    ax.bar_label(bars, fmt="%g", fontsize=8, padding=3)
+    ax.set_yticks(positions, labels=list(categories), fontsize=9)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.tick_params(axis="x", labelsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _svg(fig, label)
