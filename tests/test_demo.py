@@ -8,14 +8,28 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 
 from aftersales.accounts.models import Role, User
-from aftersales.core.demo import DEMO_PASSWORD, build_demo
+from aftersales.core.demo import CUSTOMERS, DEMO_PASSWORD, build_demo
 from aftersales.customers.models import Customer
 from aftersales.network.models import Staff
 from aftersales.service.dispatch import qualification_problems
 from aftersales.service.models import Status, WorkOrder
-from aftersales.supervision.models import Callback
+from aftersales.supervision.models import (
+    Callback,
+    CustomerVisit,
+    FeedbackForm,
+    MysteryInspection,
+    MysteryInspector,
+    Suggestion,
+    SupervisionSettings,
+    SurveyAnswer,
+    SurveyForm,
+    SurveyInvitation,
+    SurveyResponse,
+)
+from aftersales.supervision.selectors import survey_form_results
 
 
 @pytest.fixture
@@ -93,18 +107,89 @@ def test_the_technician_with_an_expired_certificate_is_refused_for_air_condition
     assert any("过期" in p for p in problems)
 
 
+def test_the_demo_supervisor_heads_supervision_and_records_mystery_inspections(demo):
+    head = SupervisionSettings.get().head
+    assert head is not None and head.username == "supervisor"
+    active = MysteryInspector.objects.filter(active=True).select_related("user")
+    assert active.count() >= 1
+    # Inspectors keep working in the service department (S10): never supervisors or customers.
+    assert all(i.user.department == "service" and i.user.role != Role.SUPERVISOR for i in active)
+    inspections = MysteryInspection.objects.all()
+    assert inspections.count() >= 2
+    assert not inspections.filter(order__isnull=True).exists()
+    assert inspections.filter(inspector__isnull=False).exists()
+    assert inspections.filter(inspector__isnull=True, recorded_by__username="supervisor").exists()
+    assert len(set(inspections.values_list("score", flat=True))) >= 2
+    assert inspections.exclude(findings="").count() == inspections.count()
+    assert not inspections.filter(order__technicians__user=F("inspector__user")).exists()
+
+
+def test_the_annual_survey_was_sent_and_answered_by_some_customers(demo):
+    annual = SurveyForm.objects.get(code="annual-satisfaction")
+    invitations = SurveyInvitation.objects.filter(form=annual)
+    responses = SurveyResponse.objects.filter(form=annual)
+    assert invitations.count() == len(CUSTOMERS)
+    assert 0 < responses.count() < invitations.count()
+    assert invitations.filter(used_at__isnull=False).count() == responses.count()
+    overall = survey_form_results(annual)["questions"]
+    assert all(row["total"] == responses.count() for row in overall if row["question"].required)
+    assert len({row["mean"] for row in overall if row["mean"] is not None}) >= 2
+    assert SurveyAnswer.objects.filter(response__form=annual).exclude(text="").exists()
+
+
+def test_closed_orders_have_after_service_surveys_with_technician_ratings(demo):
+    surveyed = FeedbackForm.objects.filter(source=FeedbackForm.Source.SURVEY)
+    assert surveyed.count() >= 2
+    assert surveyed.filter(counted=True).count() == surveyed.count()
+    assert not surveyed.exclude(order__closed_at__isnull=False).exists()
+    rating = SurveyForm.objects.get(code="technician-rating")
+    technicians = survey_form_results(rating)["technicians"]
+    assert len(technicians) >= 2
+    assert all(None not in t["means"] for t in technicians)
+    # The customer login keeps a closed order whose survey is still open (to try the portal).
+    assert (
+        SurveyInvitation.objects.filter(
+            order__customer__user__username="customer",
+            order__status=Status.CLOSED,
+            used_at__isnull=True,
+        )
+        .exclude(order__feedback_forms__source=FeedbackForm.Source.SURVEY)
+        .exists()
+    )
+
+
+def test_a_visit_is_recorded_a_forum_planned_and_a_paper_suggestion_entered(demo):
+    done = CustomerVisit.objects.get(kind=CustomerVisit.Kind.KEY_CUSTOMER)
+    assert done.status == CustomerVisit.Status.DONE and done.findings
+    assert done.customer is not None and done.customer.is_key_account
+    forum = CustomerVisit.objects.get(kind=CustomerVisit.Kind.FORUM)
+    assert forum.status == CustomerVisit.Status.PLANNED and forum.attendees
+    paper = Suggestion.objects.get(channel=Suggestion.Channel.PAPER)
+    assert paper.entered_by is not None and paper.entered_by.username == "supervisor"
+
+
 def _counts() -> dict[str, int]:
     return {
         m._meta.label: m.objects.count()
         for m in apps.get_models()
         if m._meta.app_label
-        in {"accounts", "customers", "products", "network", "service", "supervision", "core"}
+        in {
+            "accounts",
+            "customers",
+            "products",
+            "network",
+            "service",
+            "supervision",
+            "notifications",
+            "core",
+        }
     }
 
 
 def test_running_it_twice_changes_nothing(demo, django_capture_on_commit_callbacks):
     before = _counts()
     assert before["service.WorkOrder"] > 0
+    assert before["supervision.MysteryInspection"] > 0 and before["supervision.SurveyResponse"] > 0
     with django_capture_on_commit_callbacks(execute=True):
         again = build_demo()
     assert again.created_orders == 0

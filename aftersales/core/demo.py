@@ -5,12 +5,15 @@ Master data is written with get-or-create on natural keys (codes, usernames, ser
 every order is registered through `work_order_intake` with an Idempotency-Key of its own, so a
 second run finds everything in place and writes nothing. Orders move only through the real
 services (`work_order_transition`, `report_update`, `report_sign`, …) so the demo shows what the
-system itself would have recorded."""
+system itself would have recorded. Supervision (mystery inspections, surveys, visits, a paper
+suggestion) is recorded through the supervision services too, each piece once: a second run finds
+it by the demo order, the alias, the form or the text it is about."""
 
 from __future__ import annotations
 
 import io
 import random
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -43,7 +46,14 @@ LOGINS: list[Login] = [
         "station_manager", "station_manager", "刘强", "service", "service:dispatch_board", "朝阳"
     ),
     Login("service_director", "service_director", "陈静", "service", "service:order_list"),
-    Login("supervisor", "supervisor", "赵敏", "supervision", "supervision:callback_list"),
+    Login(
+        "supervisor",
+        "supervisor",
+        "赵敏",
+        "supervision",
+        "supervision:callback_list",
+        "监督部负责人",
+    ),
     Login("quality_engineer", "quality_engineer", "孙磊", "quality", "service:order_list"),
     Login("parts_keeper", "parts_keeper", "周芳", "parts", "admin:index"),
     Login("finance", "finance", "吴昊", "finance", "service:order_list"),
@@ -287,6 +297,68 @@ DESCRIPTIONS = {
 
 CHANNELS = ["hotline", "hotline", "hotline", "qr", "api", "letter"]
 
+# Supervision content. Orders are named by their (serial, fault code) in ORDER_PLAN, which is
+# unique, so each item finds the same demo order on every run.
+
+# alias, username: undisclosed inspectors who keep working as technicians (S10).
+MYSTERY_INSPECTORS = [("青松", "tech_bj_he"), ("白鹭", "tech_gz_huang")]
+
+# inspector alias (None: the supervisor inspected openly), order, "seven ones" missed, findings
+MYSTERY_INSPECTIONS: list[tuple[str | None, tuple[str, str], set[str], str]] = [
+    (
+        "青松",
+        ("LBJE12A0000000002", "AC01"),
+        {"shoe_covers"},
+        "进入车厢前未穿鞋套，经客户提醒后补穿；其余各项符合规范",
+    ),
+    (
+        "白鹭",
+        ("VT5-2024-0418", "VT01"),
+        set(),
+        "统一着装、礼貌致歉、铺垫布均做到位，离开前请科室填写了服务卡",
+    ),
+    (
+        None,
+        ("LSHE12A0000000011", "AC01"),
+        {"apology", "work_cloth", "service_card"},
+        "进门未致歉；工具直接放在乘客座椅上，未铺垫布；完工后未请客户填写服务卡",
+    ),
+]
+
+# Annual survey answers by customer: five A–E grades, then the free-text opinion. The other
+# demo customers are invited but do not answer, so the response rate stays below 100%.
+ANNUAL_ANSWERS: dict[str, tuple[list[str], str]] = {
+    "C-0001": (["A", "B", "A", "A", "A"], "希望在郊区线路沿线增设服务网点"),
+    "C-0002": (["B", "A", "B", "A", "B"], "工程师很专业，希望备件到货再快一些"),
+    "C-0004": (["A", "A", "A", "B", "A"], ""),
+    "C-0005": (["C", "C", "B", "B", "C"], "空调漏水返修了一次，希望一次修好"),
+}
+
+# After-service surveys: the order, its three items (timeliness, quality, attitude), the
+# technician rating's four grades (态度, 技术, 到达时间, 承诺) and a comment. The customer login's
+# other closed order (LBJE12A0000000003) is left unanswered to answer on the portal.
+AFTER_SERVICE_ANSWERS: list[tuple[tuple[str, str], tuple[str, str, str], str, str]] = [
+    (("LBJE12A0000000002", "AC01"), ("A", "A", "B"), "ABAA", "工程师到得很快，空调修好后很凉快"),
+    (("LBJE12A0000000001", "EL01"), ("A", "A", "A"), "AAAB", "仪表问题彻底解决，非常满意"),
+    (("LSHE12A0000000011", "AC01"), ("B", "B", "A"), "ABBB", ""),
+    (("AC72-2024-8803", "AP02"), ("C", "B", "B"), "BCCB", "上门比约定时间晚了一个小时"),
+]
+
+# A key-customer visit six days ago (recorded) and a customer forum in three weeks (planned):
+# customer, days from today, attendees, findings.
+KEY_VISIT = (
+    "C-0002",
+    -6,
+    "监督部赵敏；海淀服务站高峰；院方设备科主任",
+    "院方认可 CT 故障处理及时；希望每季度做一次预防性保养，并为新入职技师安排操作培训",
+)
+FORUM = (21, "北京、上海地区重点客户代表（公交公司、医院）约 12 人")
+PAPER_SUGGESTION = {
+    "text": "建议在服务站张贴收费标准，维修完成后把电子版服务报告发到手机上",
+    "name": "钱先生",
+    "contact": "021-5888-6600",
+}
+
 
 def login_table() -> list[dict[str, str]]:
     rows = []
@@ -357,6 +429,8 @@ class DemoBuilder:
 
         seed_demo_parts()
         seed_demo_quality()
+        # After the orders' own transactions: the "order closed" hook has sent its survey links.
+        self._supervision()
         return self
 
     def _user(
@@ -598,6 +672,205 @@ class DemoBuilder:
             actor=self.users["supervisor"],
             notes="客户表示满意：响应及时，工程师讲解清楚",
         )
+
+    # --- supervision --------------------------------------------------------------------------
+
+    def _supervision(self) -> None:
+        # One transaction: a failure leaves none of it behind, so the next run starts it afresh.
+        with transaction.atomic():
+            head = self._supervision_head()
+            self._mystery(head)
+            self._annual_survey(head)
+            self._after_service_surveys()
+            self._visits_and_suggestion(head)
+
+    def _plan_order(self, key: tuple[str, str]) -> Any:
+        from aftersales.service.models import IdempotencyRecord
+
+        i = next(n for n, p in enumerate(ORDER_PLAN, start=1) if (p[0], p[1]) == key)
+        record = (
+            IdempotencyRecord.objects.select_related("order")
+            .filter(user=self.users["agent"], key=f"demo-{i:03d}")
+            .first()
+        )
+        return record.order if record is not None else None
+
+    def _supervision_head(self) -> Any:
+        from aftersales.supervision.models import SupervisionSettings
+
+        # The head is named by an administrator (there is no service for it); keep any head a
+        # person has set since.
+        config = SupervisionSettings.get()
+        if config.head_id is None:
+            config.head = self.users["supervisor"]
+            config.save(update_fields=["head"])
+        return self.users["supervisor"]
+
+    def _mystery(self, supervisor: Any) -> None:
+        from aftersales.supervision.models import MysteryInspection, MysteryInspector
+        from aftersales.supervision.services import (
+            mystery_inspection_record,
+            mystery_inspector_appoint,
+        )
+
+        inspectors = {}
+        for alias, username in MYSTERY_INSPECTORS:
+            user = self.users[username]
+            inspector = MysteryInspector.objects.filter(user=user).first()
+            if inspector is None:
+                inspector = mystery_inspector_appoint(actor=supervisor, user=user, alias=alias)
+            inspectors[alias] = inspector
+        for by, key, missed, findings in MYSTERY_INSPECTIONS:
+            order = self._plan_order(key)
+            if order is None:
+                continue
+            if MysteryInspection.objects.filter(order=order, recorded_by=supervisor).exists():
+                continue
+            inspector = inspectors[by] if by is not None else None
+            if inspector is not None and not inspector.active:
+                continue  # withdrawn since: its reports are not recorded any more
+            visit = order.visits.order_by("arrived_at").first()
+            mystery_inspection_record(
+                actor=supervisor,
+                date=timezone.localdate(visit.arrived_at) if visit else self.today,
+                checks={name for name, _label in MysteryInspection.CHECKLIST} - missed,
+                findings=findings,
+                order=order,
+                inspector=inspector,
+            )
+
+    def _sent_tokens(self, *, template_code: str, cause: str) -> dict[int, str]:
+        """The tokens in the links of the messages queued for `cause`, by invitation id: the
+        token is stored nowhere else (only its hash), so the demo reads the SMS it sent."""
+        from aftersales.notifications.models import OutboxMessage
+        from aftersales.supervision.models import SurveyInvitation
+        from aftersales.supervision.services import hash_token, survey_link
+
+        prefix, _sep, suffix = survey_link("TOKEN").partition("TOKEN")
+        pattern = re.compile(re.escape(prefix) + r"([A-Za-z0-9_-]+)" + re.escape(suffix))
+        bodies = OutboxMessage.objects.filter(template_code=template_code, cause=cause)
+        tokens = {
+            hash_token(m.group(1)): m.group(1)
+            for body in bodies.values_list("body", flat=True)
+            if (m := pattern.search(body))
+        }
+        return {
+            pk: tokens[token_hash]
+            for pk, token_hash in SurveyInvitation.objects.filter(
+                token_hash__in=tokens, used_at__isnull=True, expires_at__gt=timezone.now()
+            ).values_list("pk", "token_hash")
+        }
+
+    def _annual_survey(self, supervisor: Any) -> None:
+        from aftersales.customers.models import Customer
+        from aftersales.supervision.models import SurveyForm, SurveyInvitation, SurveyQuestion
+        from aftersales.supervision.services import (
+            survey_campaign_send,
+            survey_form_submit,
+            survey_slots,
+        )
+
+        form = SurveyForm.objects.filter(code="annual-satisfaction", active=True).first()
+        if form is None or SurveyInvitation.objects.filter(form=form).exists():
+            return
+        customers = Customer.objects.filter(code__in=[c[0] for c in CUSTOMERS]).order_by("code")
+        survey_campaign_send(actor=supervisor, form=form, customers=customers)
+        tokens = self._sent_tokens(template_code="survey_campaign", cause=f"survey_form:{form.pk}")
+        invitations = {
+            invitation.customer.code: invitation
+            for invitation in SurveyInvitation.objects.filter(pk__in=tokens).select_related(
+                "customer"
+            )
+            if invitation.customer is not None
+        }
+        for code, (grades, opinion) in ANNUAL_ANSWERS.items():
+            invitation = invitations.get(code)
+            if invitation is None:
+                continue
+            answers: dict[str, str] = {}
+            graded = 0
+            for slot in survey_slots(invitation):
+                if slot.question.kind == SurveyQuestion.Kind.GRADE:
+                    answers[slot.key] = grades[graded % len(grades)]
+                    graded += 1
+                else:
+                    answers[slot.key] = opinion
+            survey_form_submit(token=tokens[invitation.pk], answers=answers)
+
+    def _after_service_surveys(self) -> None:
+        from aftersales.supervision.models import FeedbackForm, SurveyInvitation, SurveyQuestion
+        from aftersales.supervision.services import (
+            survey_invitation_create,
+            survey_slots,
+            survey_submit,
+        )
+
+        for key, (timeliness, quality, attitude), ratings, comments in AFTER_SERVICE_ANSWERS:
+            order = self._plan_order(key)
+            if order is None or order.closed_at is None:
+                continue
+            if FeedbackForm.objects.filter(order=order, source=FeedbackForm.Source.SURVEY).exists():
+                continue
+            # The link the "order closed" hook sent; without one (tests defer on-commit hooks)
+            # the invitation is sent again, as supervision would for a lost SMS.
+            tokens = self._sent_tokens(
+                template_code="survey_invitation", cause=f"work_order:{order.pk}"
+            )
+            invitation = SurveyInvitation.objects.filter(pk__in=tokens, order=order).first()
+            if invitation is not None:
+                token = tokens[invitation.pk]
+            else:
+                sent = survey_invitation_create(order=order)
+                if sent is None:
+                    continue
+                invitation, token = sent
+            answers = {
+                slot.key: ratings[(slot.question.position - 1) % len(ratings)]
+                for slot in survey_slots(invitation)
+                if slot.question.kind == SurveyQuestion.Kind.GRADE
+            }
+            survey_submit(
+                token=token,
+                comments=comments,
+                answers=answers,
+                timeliness=timeliness,
+                quality=quality,
+                attitude=attitude,
+            )
+
+    def _visits_and_suggestion(self, supervisor: Any) -> None:
+        from aftersales.customers.models import Customer
+        from aftersales.supervision.models import CustomerVisit, Suggestion
+        from aftersales.supervision.services import suggestion_submit, visit_plan, visit_record
+
+        visits = CustomerVisit.objects.filter(created_by=supervisor)
+        if not visits.filter(kind=CustomerVisit.Kind.KEY_CUSTOMER).exists():
+            code, days, attendees, findings = KEY_VISIT
+            visit = visit_plan(
+                actor=supervisor,
+                kind=CustomerVisit.Kind.KEY_CUSTOMER,
+                planned_date=self.today + timedelta(days=days),
+                customer=Customer.objects.get(code=code),
+                attendees=attendees,
+            )
+            visit_record(visit=visit, actor=supervisor, findings=findings)
+        if not visits.filter(kind=CustomerVisit.Kind.FORUM).exists():
+            days, attendees = FORUM
+            visit_plan(
+                actor=supervisor,
+                kind=CustomerVisit.Kind.FORUM,
+                planned_date=self.today + timedelta(days=days),
+                attendees=attendees,
+            )
+        paper = Suggestion.objects.filter(
+            channel=Suggestion.Channel.PAPER, text=PAPER_SUGGESTION["text"]
+        )
+        if not paper.exists():
+            suggestion_submit(
+                actor=supervisor,
+                received_at=timezone.now() - timedelta(days=2),
+                **PAPER_SUGGESTION,
+            )
 
     def _manager_for(self, order: Any) -> Any:
         from aftersales.network.models import Staff
