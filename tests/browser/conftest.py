@@ -55,15 +55,13 @@ def artifacts(request) -> Path:
 
 
 @pytest.fixture
-def login(browser, live_server):
-    """login(user, viewport=...) → a page whose context is logged in as `user` through the
-    real login form."""
+def new_page(browser, live_server):
+    """new_page(viewport=..., mobile=...) → a page in a fresh, anonymous context (zh-CN,
+    Asia/Shanghai). Any Content-Security-Policy error on it fails the test at teardown."""
     contexts = []
     csp_errors: list[str] = []
 
-    def _login(
-        user, *, password: str = "password", viewport: dict | None = None, mobile: bool = False
-    ):
+    def _new_page(*, viewport: dict | None = None, mobile: bool = False):
         context = browser.new_context(
             viewport=viewport or {"width": 1280, "height": 900},
             is_mobile=mobile,
@@ -83,6 +81,23 @@ def login(browser, live_server):
                 else None
             ),
         )
+        return page
+
+    yield _new_page
+    for context in contexts:
+        context.close()
+    assert csp_errors == [], csp_errors
+
+
+@pytest.fixture
+def login(new_page, live_server):
+    """login(user, viewport=...) → a page whose context is logged in as `user` through the
+    real login form."""
+
+    def _login(
+        user, *, password: str = "password", viewport: dict | None = None, mobile: bool = False
+    ):
+        page = new_page(viewport=viewport, mobile=mobile)
         page.goto(f"{live_server.url}/login/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", password)
@@ -90,7 +105,4 @@ def login(browser, live_server):
         page.wait_for_load_state("networkidle")
         return page
 
-    yield _login
-    for context in contexts:
-        context.close()
-    assert csp_errors == [], csp_errors
+    return _login
