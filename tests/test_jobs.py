@@ -164,3 +164,31 @@ def test_the_job_page_reads_in_english(world, django_capture_on_commit_callbacks
     assert "Sending a satisfaction survey" in page and "Done" in page
     assert "Annual customer satisfaction survey (October)" in page
     assert "年度" not in page and "发送" not in page
+
+
+def test_the_command_sends_a_campaign_and_prints_the_result(world):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("survey_send", "annual-satisfaction", "--user", "supervisor", "--wait", stdout=out)
+    assert "已向 1 位客户发送调查邀请" in out.getvalue()
+    assert BackgroundJob.objects.get().status == J.DONE
+    assert SurveyInvitation.objects.filter(form=annual()).count() == 1
+    # Without --wait it is left to the consumer: the job waits in the queue.
+    out = io.StringIO()
+    call_command("survey_send", "annual-satisfaction", "--user", "supervisor", stdout=out)
+    assert "/jobs/" in out.getvalue()
+    assert BackgroundJob.objects.filter(status=J.QUEUED).count() == 1
+    refusals = [
+        (("annual-satisfaction", "--user", world["director"].username), "监督部门"),
+        (("no-such-form", "--user", "supervisor"), "annual-satisfaction"),
+        (("technician-rating", "--user", "supervisor"), "年度调查或意见卡"),
+        (("annual-satisfaction", "--user", "nobody"), "nobody"),
+    ]
+    for args, words in refusals:
+        with pytest.raises(CommandError) as exc:
+            call_command("survey_send", *args, "--wait", stdout=io.StringIO())
+        assert words in str(exc.value)
+    assert BackgroundJob.objects.count() == 2
