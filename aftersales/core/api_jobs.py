@@ -14,6 +14,13 @@ from rest_framework.views import APIView
 from .jobs import job_state, jobs_for_user
 
 
+class JobFileSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.CharField(help_text="download (for whoever may see the job)")
+
+
 class JobStateSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
@@ -27,6 +34,7 @@ class JobStateSerializer(serializers.Serializer):
     summary = serializers.CharField(help_text="the result in words, once done")
     error = serializers.CharField(help_text="why it failed, once failed")
     return_url = serializers.CharField()
+    files = JobFileSerializer(many=True, help_text="what the job produced, once done")
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
 

@@ -6,6 +6,7 @@ browser and WeasyPrint draw it with the page's CJK font, and it can be searched 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
 rcParams["svg.fonttype"] = "none"
+rcParams["svg.hashsalt"] = "aftersales"  # stable clip-path ids: the same data, the same bytes
 rcParams["font.family"] = ["WenQuanYi Zen Hei", "DejaVu Sans"]
 rcParams["axes.unicode_minus"] = False  # the CJK font has no U+2212
 
@@ -38,7 +40,22 @@ def _svg(fig: Figure, label: str) -> str:
     # Scale with the page instead of a fixed size in points; label it for screen readers.
     svg = _SIZE.sub(r'<svg\1 class="chart" role="img"', svg, count=1)
     title = label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return svg.replace(">", f"><title>{title}</title>", 1)
+    return _unique_ids(svg.replace(">", f"><title>{title}</title>", 1))
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _unique_ids(svg: str) -> str:
+    """matplotlib numbers its ids per figure ("text_11"), so two charts on one page or in one
+    PDF would share them; prefix each with a digest of the chart (the same chart, the same
+    ids)."""
+    prefix = "c" + hashlib.sha1(svg.encode(), usedforsecurity=False).hexdigest()[:8]
+    for name in set(_ID.findall(svg)):
+        new = f"{prefix}-{name}"
+        svg = svg.replace(f'id="{name}"', f'id="{new}"')
+        svg = svg.replace(f'#{name}"', f'#{new}"').replace(f"#{name})", f"#{new})")
+    return svg
 
 
 def stacked_bars_svg(
@@ -103,4 +120,43 @@ def bars_svg(
     ax.tick_params(axis="x", labelsize=8)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    return _svg(fig, label)
+
+
+def lines_svg(
+    *,
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    label: str,
+    targets: Sequence[float | None] = (),
+    colours: Sequence[str] = PALETTE,
+    as_percent: bool = True,
+) -> str:
+    """A trend: one line per series over the categories (e.g. months); a missing value (None,
+    nothing to measure that month) leaves a gap instead of dropping to zero. `targets`, one per
+    series, are drawn as dashed lines in the series' colour."""
+    fig = Figure(figsize=(7, 3))
+    ax = fig.add_subplot()
+    positions = list(range(len(categories)))
+    for index, (name, values) in enumerate(series):
+        colour = colours[index % len(colours)]
+        ys = [float("nan") if v is None else float(v) for v in values]
+        ax.plot(positions, ys, marker="o", markersize=3, color=colour, label=name)
+        target = targets[index] if index < len(targets) else None
+        if target is not None:
+            ax.axhline(float(target), color=colour, linestyle="--", linewidth=0.8, alpha=0.7)
+    ax.set_xticks(positions, labels=list(categories), fontsize=8, rotation=45, ha="right")
+    if as_percent:
+        ax.set_ylim(0, 100)
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.tick_params(axis="y", labelsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(
+        ncols=min(len(series), 6),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.28),
+        frameon=False,
+        fontsize=8,
+    )
     return _svg(fig, label)

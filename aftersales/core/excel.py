@@ -22,11 +22,19 @@ def safe_cell(value: Any) -> Any:
 def xlsx_bytes(
     headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1"
 ) -> bytes:
+    return xlsx_workbook_bytes([(title, headers, rows)])
+
+
+def xlsx_workbook_bytes(
+    sheets: Sequence[tuple[str, Sequence[Any], Iterable[Sequence[Any]]]],
+) -> bytes:
+    """One workbook, a sheet per (title, headers, rows); every cell made safe."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31])
-    ws.append([safe_cell(str(h)) for h in headers])
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title=str(title)[:31])
+        ws.append([safe_cell(str(h)) for h in headers])
+        for row in rows:
+            ws.append([safe_cell(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -12,12 +12,15 @@ queued to running in one UPDATE, so a task delivered twice runs once."""
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +28,7 @@ from aftersales.accounts import roles
 from aftersales.accounts.models import Role
 
 from .errors import Conflict, ServiceError
-from .models import BackgroundJob
+from .models import BackgroundJob, JobFile
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +114,16 @@ def job_run(job_id: int) -> BackgroundJob | None:
     return BackgroundJob.objects.get(pk=job_id)
 
 
+def job_attach(job: BackgroundJob, *, name: str, content: bytes, content_type: str) -> JobFile:
+    """Keep a file the job produced. The stored name is random (the upload path is not
+    guessable); `name` is what the download is called."""
+    stored = JobFile(job=job, name=name[:120], content_type=content_type, size=len(content))
+    suffix = name.rsplit(".", 1)[-1] if "." in name else "bin"
+    stored.file.save(f"{secrets.token_hex(16)}.{suffix}", ContentFile(content), save=False)
+    stored.save()
+    return stored
+
+
 def _finish(job_id: int, **values: Any) -> None:
     BackgroundJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **values)
 
@@ -141,6 +154,17 @@ def job_state(job: BackgroundJob) -> dict[str, Any]:
         if kind and job.status == BackgroundJob.Status.DONE
         else "",
         "error": job.error,
+        "files": [
+            {
+                "id": f.pk,
+                "name": f.name,
+                "size": f.size,
+                "url": reverse("job_file", args=[job.pk, f.pk]),
+            }
+            for f in job.files.all()
+        ]
+        if job.status == BackgroundJob.Status.DONE
+        else [],
         "return_url": job.return_url,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,

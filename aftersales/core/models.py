@@ -92,3 +92,22 @@ class BackgroundJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return min(100, int(100 * self.done / self.total)) if self.total else 0
+
+
+class JobFile(models.Model):
+    """A file a background job produced (a report's PDF and workbook): downloaded from the job's
+    page by whoever may see the job, always as an attachment."""
+
+    job = models.ForeignKey(BackgroundJob, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(_("文件名"), max_length=120)
+    content_type = models.CharField(max_length=100)
+    file = models.FileField(upload_to="jobs/%Y/%m/")
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("任务文件")
+        verbose_name_plural = _("任务文件")
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -51,3 +51,23 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def job_status(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(job_state(_job_for(request, pk)))
+
+
+@login_required
+@require_GET
+def job_file(request: HttpRequest, pk: int, file_id: int) -> FileResponse:
+    """A job's file, for whoever may see the job; always downloaded, never shown inline."""
+    job = _job_for(request, pk)
+    if job.status != BackgroundJob.Status.DONE:
+        raise Http404
+    stored = job.files.filter(pk=file_id).first()
+    if stored is None:
+        raise Http404
+    response = FileResponse(
+        stored.file.open("rb"),
+        as_attachment=True,
+        filename=stored.name,
+        content_type=stored.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

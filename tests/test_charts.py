@@ -1,0 +1,34 @@
+"""SVG charts (core.charts): text stays text, each chart is labelled, the same data gives the
+same bytes, and two charts on one page share no ids while every reference still resolves."""
+
+from __future__ import annotations
+
+import re
+
+from aftersales.core.charts import bars_svg, stacked_bars_svg
+
+
+def chart(n: int) -> str:
+    return stacked_bars_svg(
+        categories=["服务时效", "维修质量"],
+        series=[("A", [n, 1]), ("B", [1, n])],
+        label="评分<分布>",
+        as_share=True,
+    )
+
+
+def test_text_stays_text_and_the_chart_is_labelled():
+    svg = chart(2)
+    assert svg.startswith("<svg") and 'class="chart"' in svg and 'role="img"' in svg
+    assert "<title>评分&lt;分布&gt;</title>" in svg
+    assert "服务时效" in svg  # a <text> element, not a path outline
+    assert chart(2) == svg
+
+
+def test_two_charts_share_no_ids_and_references_resolve():
+    first, second = chart(2), bars_svg(categories=["甲", "乙"], values=[3, 1], label="x")
+    ids = [set(re.findall(r'\bid="([^"]+)"', svg)) for svg in (first, second)]
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
+    for svg, known in zip((first, second), ids, strict=True):
+        refs = set(re.findall(r'(?:href="|url\()#([^")]+)', svg))
+        assert refs <= known, refs - known
