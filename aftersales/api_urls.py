@@ -107,3 +107,12 @@ urlpatterns += [
         ),
     )
 ]
+
+# Monthly assessment (owned by assessment.api) and KPIs / reports (owned by reports.api).
+from aftersales.assessment import api as assessment_api  # noqa: E402
+from aftersales.reports import api as reports_api  # noqa: E402
+
+urlpatterns += [
+    path("assessment/", include(assessment_api.urlpatterns)),
+    path("reports/", include(reports_api.urlpatterns)),
+]

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "aftersales.quality",
     "aftersales.complaints",
     "aftersales.supervision",
+    "aftersales.assessment",
     "aftersales.reports",
     "aftersales.portal",
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/status/", core_views.job_status, name="job_status"),
+    path("jobs/<int:pk>/files/<int:file_id>/", core_views.job_file, name="job_file"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),
@@ -24,6 +25,8 @@ urlpatterns = [
     path("quality/", include("aftersales.quality.urls")),
     path("complaints/", include("aftersales.complaints.urls")),
     path("supervision/", include("aftersales.supervision.urls")),
+    path("assessment/", include("aftersales.assessment.urls")),
+    path("reports/documents/", include("aftersales.reports.urls_documents")),
     path("reports/", include("aftersales.reports.urls")),
     path("s/", include("aftersales.supervision.urls_public")),
     path("p/", include("aftersales.portal.urls")),

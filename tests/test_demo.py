@@ -211,3 +211,14 @@ def test_the_command_refuses_to_run_in_production(db, settings):
     with pytest.raises(CommandError, match="PRODUCTION"):
         call_command("demo", stdout=io.StringIO())
     assert not User.objects.filter(username="agent").exists()
+
+
+def test_the_demo_month_has_verified_forms_and_an_assessment_draft(demo):
+    from aftersales.assessment.models import AssessmentResult
+    from aftersales.supervision.models import FeedbackForm
+
+    verified = FeedbackForm.objects.filter(counted=True, verified=True).count()
+    assert verified >= 1 and FeedbackForm.objects.filter(verified=False).exists()
+    drafts = AssessmentResult.objects.filter(status="draft")
+    whole = next(r for r in drafts if r.outlet_id is None)
+    assert whole.forms_counted == verified and whole.total_points != 0

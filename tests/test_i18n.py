@@ -353,6 +353,9 @@ def test_locale_middleware_is_active():
             ["Overview", "Overdue callbacks", "Feedback form grades", "Mystery inspection"],
             ["监督总览", "逾期未回访"],
         ),
+        ("director", "reports:dashboard", ["Analytics", "Service timeliness rate"], ["统计分析"]),
+        ("director", "report_documents:index", ["Statistical reports"], ["统计报表", "月度总结"]),
+        ("director", "assessment:home", ["Monthly assessment"], ["月度考核"]),
     ],
 )
 def test_page_renders_in_english(world, who, url_name, english, chinese):

@@ -106,6 +106,18 @@ def menu_for(user: Any) -> list[dict[str, str]]:
         (_("热线登记"), "service:intake", can_take_intake(user)),
         (_("派工台"), "service:dispatch_board", can_dispatch(user)),
         (_("我的任务"), "field:my_jobs", is_technician(user)),
+        (
+            _("统计分析"),
+            "reports:dashboard",
+            has_role(
+                user, Role.SERVICE_DIRECTOR, Role.SUPERVISOR, Role.QUALITY_ENGINEER, Role.ADMIN
+            ),
+        ),
+        (
+            _("月度考核"),
+            "assessment:home",
+            has_role(user, Role.SERVICE_DIRECTOR, Role.HR, Role.ADMIN),
+        ),
         (_("监督总览"), "reports:overview", oversees),
         (_("回访"), "supervision:callback_list", oversees),
         (_("客户走访"), "supervision:visit_list", oversees),

@@ -431,7 +431,15 @@ class DemoBuilder:
         seed_demo_quality()
         # After the orders' own transactions: the "order closed" hook has sent its survey links.
         self._supervision()
+        self._assessment()
         return self
+
+    def _assessment(self) -> None:
+        # This month's drafts (S12), so the assessment page shows the verified forms' scores;
+        # recomputing a draft on a second run changes nothing, approved months stay as they are.
+        from aftersales.assessment.services import assessment_compute
+
+        assessment_compute(month=self.today.replace(day=1), actor=self.users["service_director"])
 
     def _user(
         self, username: str, name: str, role: str, department: str, **extra: Any
@@ -800,6 +808,7 @@ class DemoBuilder:
     def _after_service_surveys(self) -> None:
         from aftersales.supervision.models import FeedbackForm, SurveyInvitation, SurveyQuestion
         from aftersales.supervision.services import (
+            feedback_verify,
             survey_invitation_create,
             survey_slots,
             survey_submit,
@@ -837,6 +846,13 @@ class DemoBuilder:
                 quality=quality,
                 attitude=attitude,
             )
+            # Supervision checks the answers by phone before they count (S12); the last one is
+            # left for the demo supervisor to verify.
+            if key != AFTER_SERVICE_ANSWERS[-1][0]:
+                feedback_verify(
+                    form=FeedbackForm.objects.get(invitation=invitation),
+                    actor=self.users["supervisor"],
+                )
 
     def _visits_and_suggestion(self, supervisor: Any) -> None:
         from aftersales.customers.models import Customer
