@@ -37,6 +37,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = ("intake", "list", "kpi", "assessment", "parts")
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/aftersales_bench"
 PASSWORD = "demo-2026"
 
@@ -109,6 +110,7 @@ def bulk_load(*, orders: int, units: int, customers: int) -> None:
         # The rows are consistent by construction; skipping the per-row FK triggers makes the
         # load several times faster (superuser only, this session only).
         cur.execute("SET session_replication_role = replica")
+        delete_extras(cur)
         cur.execute("DELETE FROM service_workorder WHERE number LIKE 'BL-%%'")
         cur.execute("DELETE FROM products_unit WHERE serial LIKE 'BU%%'")
         cur.execute("DELETE FROM customers_customer WHERE code LIKE 'BC-%%'")
@@ -180,7 +182,8 @@ def bulk_load(*, orders: int, units: int, customers: int) -> None:
                 t + interval '2 hours', t + interval '8 hours', t + interval '48 hours', t,
                 t + interval '1 hour', t + interval '2 hours', t + interval '6 hours',
                 CASE WHEN age >= interval '30 days' THEN t + interval '1 day' END,
-                CASE WHEN age >= interval '30 days' THEN t + interval '2 days' END,
+                CASE WHEN age >= interval '30 days' AND mod(g * 7919, 100) < 95
+                     THEN t + interval '2 days' END,
                 1, 0
             FROM (
                 SELECT g, mod(g * 31, %(units)s) AS u,
@@ -210,6 +213,299 @@ def bulk_load(*, orders: int, units: int, customers: int) -> None:
         # bits in place; without this the first requests (and autovacuum) pay for the whole load.
         cur.execute("VACUUM (ANALYZE)")
     log(f"  ready after {time.perf_counter() - t0:.1f} s")
+
+
+# A grade from a number in 0..999: A below `a` (per mille), B the next 300, C up to 960,
+# D up to 990, E the last 1 %.
+def _grade_sql(x: str, a: str) -> str:
+    return (
+        f"CASE WHEN {x} < {a} THEN 'A' WHEN {x} < {a} + 300 THEN 'B' "
+        f"WHEN {x} < 960 THEN 'C' WHEN {x} < 990 THEN 'D' ELSE 'E' END"
+    )
+
+
+BULK_ORDERS = "SELECT id FROM service_workorder WHERE number LIKE 'BL-%%'"
+
+
+def delete_extras(cur) -> None:
+    """The rows `bulk_load_extras` adds, which hang off the bulk orders (run with the FK
+    triggers off, so nothing cascades by itself)."""
+    cur.execute("DELETE FROM complaints_complaint WHERE number LIKE 'BCP-%%'")
+    for table in ("supervision_feedbackform", "service_slaevent", "quality_jobcost"):
+        cur.execute(f"DELETE FROM {table} WHERE order_id IN ({BULK_ORDERS})")
+
+
+def bulk_load_extras() -> None:
+    """What the KPIs and the assessment count, for the bulk orders, in SQL: one counted
+    feedback form per closed order (three A–E items: 45–59 % A by outlet and month, 30 % B,
+    C the rest up to 96 %, 3 % D, 1 % E; 93 % verified), a second uncounted form on 4 %
+    of them, SLA breaches on ~8 % of closed orders and warnings on ~10 %, a job cost per closed
+    order, and one complaint per ~230 orders (a few thousand over the three years)."""
+    from django.db import connection
+
+    from aftersales.accounts.models import Role, User
+    from aftersales.complaints.models import ComplaintLevel
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM service_workorder WHERE number LIKE 'BL-%%' "
+            "AND status IN ('closed', 'followed_up')"
+        )
+        closed = cur.fetchone()[0]
+        cur.execute(
+            f"SELECT count(*) FROM supervision_feedbackform WHERE counted "
+            f"AND order_id IN ({BULK_ORDERS})"
+        )
+        forms = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM complaints_complaint WHERE number LIKE 'BCP-%%'")
+        complaints = cur.fetchone()[0]
+    if closed and forms == closed and complaints:
+        log(f"  {forms:,} feedback forms and {complaints:,} complaints already loaded")
+        return
+    director = User.objects.filter(role=Role.SERVICE_DIRECTOR).order_by("pk").first()
+    clerk = (
+        User.objects.filter(role=Role.SUPERVISOR).order_by("pk").first()
+        or director
+        or User.objects.order_by("pk").first()
+    )
+    level = ComplaintLevel.objects.order_by("hours", "pk").first()
+    assert clerk is not None and level is not None, "the demo data is missing"
+    verifier = director.pk if director else clerk.pk
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("SET session_replication_role = replica")
+        delete_extras(cur)
+        # Cancelled and rejected orders are never closed (only the close transition sets
+        # closed_at): bench databases loaded before 2026-12-02 had a closed_at on them.
+        cur.execute(
+            "UPDATE service_workorder SET closed_at = NULL WHERE number LIKE 'BL-%%' "
+            "AND status IN ('cancelled', 'rejected') AND closed_at IS NOT NULL"
+        )
+        # The share of A (per mille) shifts by outlet and month, so means differ.
+        a = "(450 + 20 * mod(w.outlet_id + extract(month FROM w.closed_at)::int, 8))"
+        grades = ", ".join(_grade_sql(f"mod(w.id * {k}, 1000)", a) for k in (7919, 104729, 1299709))
+        cur.execute(
+            f"""
+            INSERT INTO supervision_feedbackform (order_id, source, timeliness, quality,
+                attitude, comments, counted, verified, verified_by_id, verified_at,
+                created_by_id, created_at)
+            SELECT w.id, CASE WHEN mod(w.id, 10) < 7 THEN 'callback' ELSE 'survey' END,
+                {grades}, '', true, mod(w.id * 31, 100) < 93,
+                CASE WHEN mod(w.id * 31, 100) < 93 THEN %(verifier)s END,
+                CASE WHEN mod(w.id * 31, 100) < 93 THEN w.closed_at + interval '3 days' END,
+                %(clerk)s, w.closed_at + make_interval(hours => 1 + mod(w.id, 72)::int)
+            FROM service_workorder w
+            WHERE w.number LIKE 'BL-%%' AND w.status IN ('closed', 'followed_up')
+            """,
+            {"verifier": verifier, "clerk": clerk.pk},
+        )
+        cur.execute(
+            f"""
+            INSERT INTO supervision_feedbackform (order_id, source, timeliness, quality,
+                attitude, comments, counted, verified, created_by_id, created_at)
+            SELECT w.id, 'survey', {grades}, '重复提交', false, false, %(clerk)s,
+                w.closed_at + interval '4 days'
+            FROM service_workorder w
+            WHERE w.number LIKE 'BL-%%' AND w.status IN ('closed', 'followed_up')
+              AND mod(w.id, 25) = 0
+            """,
+            {"clerk": clerk.pk},
+        )
+        log(f"  feedback forms: {time.perf_counter() - t0:.1f} s")
+        cur.execute(
+            """
+            INSERT INTO service_slaevent (order_id, target, kind, due_at, at)
+            SELECT id, tgt, kind,
+                CASE tgt WHEN 'response' THEN response_due WHEN 'arrival' THEN arrival_due
+                         ELSE resolution_due END,
+                CASE tgt WHEN 'response' THEN response_due WHEN 'arrival' THEN arrival_due
+                         ELSE resolution_due END
+                + CASE kind WHEN 'breach' THEN interval '10 minutes'
+                            ELSE interval '-30 minutes' END
+            FROM (
+                SELECT w.*, (ARRAY['response', 'arrival', 'resolution'])[1 + mod(w.id, 3)] AS tgt,
+                       k.kind
+                FROM service_workorder w
+                CROSS JOIN (VALUES ('breach'), ('warning')) k(kind)
+                WHERE w.number LIKE 'BL-%%' AND w.status IN ('closed', 'followed_up')
+                  AND ((k.kind = 'breach' AND mod(w.id * 13, 100) < 8)
+                       OR (k.kind = 'warning' AND mod(w.id * 13, 100) < 18))
+            ) s
+            """
+        )
+        cur.execute(
+            """
+            INSERT INTO quality_jobcost (order_id, outlet_id, cost_date, party, parts, labour,
+                travel, total, labour_hours, labour_rate, travel_km, travel_rate, detail,
+                computed_at)
+            SELECT id, outlet_id, (closed_at AT TIME ZONE 'Asia/Shanghai')::date, '',
+                parts, hours * 80, km * 1.5, parts + hours * 80 + km * 1.5, hours, 80, km, 1.5,
+                '{}'::jsonb, closed_at
+            FROM (
+                SELECT w.id, w.outlet_id, w.closed_at,
+                       CASE WHEN mod(w.id, 3) = 0 THEN mod(w.id * 17, 800)::numeric
+                            ELSE 0 END AS parts,
+                       1 + mod(w.id, 6) * 0.5 AS hours, mod(w.id * 19, 120)::numeric AS km
+                FROM service_workorder w
+                WHERE w.number LIKE 'BL-%%' AND w.status IN ('closed', 'followed_up')
+            ) s
+            """
+        )
+        log(f"  SLA events and job costs: {time.perf_counter() - t0:.1f} s")
+        cur.execute(
+            """
+            INSERT INTO complaints_complaint (number, type, service_aspect, level_id, channel,
+                status, complainant, contact, customer_id, unit_id, product_model_id,
+                work_order_id, outlet_id, against_department, against_person, description,
+                request, keywords, received_at, deadline, recorded_by_id, is_recurring,
+                is_valid, answer, category, department, cause, responsible_department,
+                responsible_person, solution, notification, notified_at, closed_at)
+            SELECT 'BCP-' || lpad(w.id::text, 9, '0'), tp,
+                CASE WHEN tp = 'service' THEN
+                    (ARRAY['attitude', 'skill', 'speed', 'manner'])[1 + mod(w.id, 4)]
+                    ELSE '' END,
+                %(level)s, (ARRAY['hotline', 'hotline', 'portal', 'letter'])[1 + mod(w.id, 4)],
+                'closed', w.reporter_name, w.contact_mobile, w.customer_id, w.unit_id,
+                w.product_model_id, w.id, w.outlet_id, '', '', '批量投诉：' || w.number, '', '',
+                w.closed_at + interval '3 days', w.closed_at + interval '6 days', %(clerk)s,
+                false, mod(w.id * 7, 100) < 75, '',
+                CASE WHEN tp = 'service' AND mod(w.id, 10) < 8 THEN 'service'
+                     WHEN tp = 'quality' THEN 'quality' ELSE '' END,
+                '', '', '', '工程师' || mod(w.id, 40), '', '', w.closed_at + interval '5 days',
+                w.closed_at + interval '6 days'
+            FROM (
+                SELECT *, (ARRAY['service', 'service', 'service', 'quality', 'quality',
+                                 'suggestion'])[1 + mod(id / 230, 6)] AS tp
+                FROM service_workorder
+                WHERE number LIKE 'BL-%%' AND status IN ('closed', 'followed_up')
+                  AND mod(id, 230) = 0
+            ) w
+            """,
+            {"level": level.pk, "clerk": clerk.pk},
+        )
+        cur.execute("SET session_replication_role = DEFAULT")
+        for table in (
+            "supervision_feedbackform",
+            "service_slaevent",
+            "quality_jobcost",
+            "complaints_complaint",
+            "service_workorder",
+        ):
+            cur.execute(f"VACUUM (ANALYZE) {table}")
+        cur.execute(
+            "SELECT (SELECT count(*) FROM supervision_feedbackform), "
+            "(SELECT count(*) FROM service_slaevent WHERE kind = 'breach'), "
+            "(SELECT count(*) FROM quality_jobcost), "
+            "(SELECT count(*) FROM complaints_complaint)"
+        )
+        f, b, j, c = cur.fetchone()
+    log(
+        f"  {f:,} feedback forms ({3 * f:,} items), {b:,} SLA breaches, {j:,} job costs, "
+        f"{c:,} complaints in {time.perf_counter() - t0:.1f} s"
+    )
+
+
+# --- KPIs and the monthly assessment (issue 5) ------------------------------------------------
+
+
+def whole_month_closed(today: date) -> tuple[date, date]:
+    """The latest month whose orders are all closed: the bulk load leaves the last 30 days
+    open, so the month before the one 30 days ago."""
+    last = (today - timedelta(days=30)).replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def timed(fn, repeats: int, *, warm: bool = True) -> dict:
+    """`repeats` calls of `fn` one after the other (after one untimed call when `warm`)."""
+    if warm:
+        fn()
+    samples = []
+    for _i in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return summarise(samples, sum(samples))
+
+
+def slowest_statements(fn, label: str, *, explain: bool, out_dir: Path) -> list[tuple]:
+    """Run `fn` once recording its statements; print the slowest three, and with `explain`
+    the `EXPLAIN (ANALYZE, BUFFERS)` of the slowest SELECT (also written to `out_dir`)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    ranked = sorted(ctx.captured_queries, key=lambda q: float(q["time"]), reverse=True)
+    total = sum(float(q["time"]) for q in ranked) * 1000
+    log(f"  {len(ranked)} statements, {total:.0f} ms in the database; slowest:")
+    for q in ranked[:3]:
+        log(f"    {float(q['time']) * 1000:7.1f} ms  {' '.join(q['sql'].split())[:160]}")
+    selects = [q for q in ranked if q["sql"].lstrip().upper().startswith("SELECT")]
+    if explain and selects:
+        sql = selects[0]["sql"]
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = "\n".join(r[0] for r in cur.fetchall())
+        name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        path = out_dir / f"explain-{name}.txt"
+        path.write_text(f"-- {label}\n{sql}\n\n{plan}\n")
+        log(f"  EXPLAIN (ANALYZE, BUFFERS) of the slowest SELECT ({path}):")
+        for line in plan.splitlines():
+            log(f"    {line}")
+    return ranked
+
+
+def bench_kpi_inprocess(
+    director, first: date, last: date, repeats: int, *, explain: str, out_dir: Path
+) -> dict[str, dict]:
+    from aftersales.reports.selectors import Period, kpis_for_user, monthly_trend
+
+    period = Period(first, last)
+    results = {}
+    for label, fn in (
+        ("kpis_for_user, whole", lambda: kpis_for_user(director, period)),
+        ("kpis_for_user, cut=outlet", lambda: kpis_for_user(director, period, cut="outlet")),
+        ("monthly_trend, 12 months", lambda: monthly_trend(director, last=last)),
+    ):
+        log(f"== {label}, {first:%Y-%m}")
+        r = timed(fn, repeats)
+        log(f"  p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms over {r['n']} calls")
+        slowest_statements(
+            fn, label, explain=explain == "always" or r["p50"] >= 500, out_dir=out_dir
+        )
+        results[f"in-process: {label}"] = r
+    return results
+
+
+def bench_assessment_inprocess(
+    director, month: date, repeats: int, *, explain: str, out_dir: Path
+) -> dict[str, dict]:
+    from aftersales.assessment.models import AssessmentResult
+    from aftersales.assessment.services import assessment_compute, job_totals_by_outlet
+
+    had = AssessmentResult.objects.filter(month=month).count()
+    first_time = "the first computes the drafts" if not had else "all recompute drafts"
+    log(f"== assessment_compute, {month:%Y-%m}, {repeats} times ({first_time})")
+    samples = []
+    for _i in range(repeats):
+        t0 = time.perf_counter()
+        rows = assessment_compute(month=month, actor=director)
+        samples.append(time.perf_counter() - t0)
+    r = summarise(samples, sum(samples))
+    log(
+        "  " + ", ".join(f"{s * 1000:.0f}" for s in samples) + f" ms; {len(rows)} results, "
+        f"department: {rows[0].jobs:,} jobs, {rows[0].forms_counted:,} verified forms"
+    )
+    fn = lambda: assessment_compute(month=month, actor=director)  # noqa: E731
+    slowest_statements(
+        fn, "assessment_compute", explain=explain == "always" or r["p50"] >= 500, out_dir=out_dir
+    )
+    q = timed(lambda: job_totals_by_outlet(month), repeats)
+    log(f"  job_totals_by_outlet alone: p50 {q['p50']:.0f} ms, p95 {q['p95']:.0f} ms")
+    return {
+        "in-process: assessment_compute": r,
+        "in-process: job_totals_by_outlet": q,
+    }
 
 
 # --- HTTP load --------------------------------------------------------------------------------
@@ -451,7 +747,38 @@ def main() -> int:
     parser.add_argument(
         "--rounds", type=int, default=4, help="alternating turns per level and server"
     )
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated parts to run, of {','.join(SECTIONS)} (default: all)",
+    )
+    parser.add_argument("--skip-parts", action="store_true", help="= --only without parts")
+    parser.add_argument("--parts-only", action="store_true", help="= --only parts")
+    parser.add_argument(
+        "--kpi-month",
+        help="YYYY-MM for the KPIs and the assessment (default: the latest month "
+        "whose orders are all closed)",
+    )
+    parser.add_argument("--kpi-repeats", type=int, default=10, help="in-process calls per figure")
+    parser.add_argument("--assessment-repeats", type=int, default=5)
+    parser.add_argument("--kpi-requests", type=int, default=20, help="requests per page")
+    parser.add_argument(
+        "--explain",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="EXPLAIN (ANALYZE, BUFFERS) of the slowest SELECT (auto: when p50 >= 500 ms)",
+    )
     args = parser.parse_args()
+    sections = {s.strip() for s in args.only.split(",") if s.strip()}
+    if unknown := sections - set(SECTIONS):
+        parser.error(f"--only: unknown {', '.join(sorted(unknown))}")
+    if args.parts_only:
+        sections = {"parts"}
+    if args.skip_parts:
+        sections.discard("parts")
+    if sections == {"parts"}:
+        # As before: against the migrated bench database, without the bulk load.
+        return bench_parts(args.db_url)
 
     data_dir = ROOT / "var" / "bench"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -480,6 +807,8 @@ def main() -> int:
     from aftersales.products.models import FaultCode, Unit
 
     bulk_load(orders=args.orders, units=args.units, customers=args.customers)
+    if sections & {"kpi", "assessment"}:
+        bulk_load_extras()
     first_code = {}
     for fc in FaultCode.objects.filter(model__isnull=False).order_by("code"):
         first_code.setdefault(fc.model_id, fc.code)
@@ -504,15 +833,18 @@ def main() -> int:
         latency percentiles are over all of a server's requests."""
         servers = {"aftersales": Server(env, "aftersales.settings", args.workers)}
         try:
-            if not args.skip_minimal:
+            if "intake" in sections and not args.skip_minimal:
                 servers["minimal"] = Server(env, "bench.settings", args.workers)
             sessions = {}
             make = intake_request_factory(serials, codes)
             for label, server in servers.items():
                 sessions[label] = Session(server.port)
                 sessions[label].login("agent")
-                run_load(sessions[label], make, 4, 10)  # warm-up: imports, connections, caches
+                if "intake" in sections:
+                    run_load(sessions[label], make, 4, 10)  # warm-up: imports, connections
             for clients, per in ((8, args.per_client_8), (32, args.per_client_32)):
+                if "intake" not in sections:
+                    break
                 turns: dict[str, list[dict]] = {label: [] for label in servers}
                 for turn in range(1, args.rounds + 1):
                     for label in servers:
@@ -524,7 +856,12 @@ def main() -> int:
                         )
                 for label, rs in turns.items():
                     results[f"{label}/{clients}"] = combine(rs)
-            list_bench(sessions["aftersales"])
+            if "list" in sections:
+                list_bench(sessions["aftersales"])
+            if sections & {"kpi", "assessment"}:
+                director_session = Session(servers["aftersales"].port)
+                director_session.login("service_director")
+                kpi_http_bench(director_session)
         finally:
             for server in servers.values():
                 server.stop()
@@ -556,6 +893,16 @@ def main() -> int:
         ("page /orders/, open, last 30 days", f"/orders/?status=open&date_from={recent_from}"),
     ]
 
+    def log_list_table() -> None:
+        log("Work-order list, 25 rows, one client, logged in as the agent (company-wide view)")
+        rows = [
+            (label, f"{r['p50']:.1f}", f"{r['p95']:.1f}", r["errors"])
+            for key, r in results.items()
+            if key.startswith("list/")
+            for label in [key[5:]]
+        ]
+        log(table(rows, ("query", "p50 ms", "p95 ms", "errors")))
+
     def list_bench(session: Session) -> None:
         for label, path in list_queries:
             log(f"== {label}")
@@ -563,13 +910,106 @@ def main() -> int:
             results[f"list/{label}"] = r
             log(f"  p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms ({r['errors']} errors)")
 
-    intake_rounds()
+    first, last = whole_month_closed(today)
+    if args.kpi_month:
+        first = date.fromisoformat(f"{args.kpi_month}-01")
+        last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    period_q = f"from={first.isoformat()}&to={last.isoformat()}"
+    kpi_pages = []
+    if "kpi" in sections:
+        kpi_pages += [
+            (f"page /reports/, {first:%Y-%m}", f"/reports/?{period_q}"),
+            ("page /reports/, this month (default)", "/reports/"),
+            ("API kpis, preset=month", "/api/v1/reports/kpis/?preset=month"),
+            (
+                f"API kpis, {first:%Y-%m}, cut=outlet",
+                f"/api/v1/reports/kpis/?{period_q}&cut=outlet",
+            ),
+        ]
+    if "assessment" in sections:
+        kpi_pages.append(
+            (f"page /assessment/?month={first:%Y-%m}", f"/assessment/?month={first:%Y-%m}")
+        )
+
+    def kpi_http_bench(session: Session) -> None:
+        for _label, path in kpi_pages:  # warm-up: both workers, every page
+            run_load(session, fixed_request(path), 1, 4, max_seconds=60)
+        for label, path in kpi_pages:
+            log(f"== {label}")
+            r = run_load(session, fixed_request(path), 1, args.kpi_requests, max_seconds=120)
+            results[f"http: {label}"] = r
+            log(f"  p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms ({r['errors']} errors)")
+
+    month_facts = ""
+    if sections & {"kpi", "assessment"}:
+        from aftersales.accounts.models import User
+        from aftersales.reports.selectors import Period, closed_orders, counted_feedback
+
+        director = User.objects.get(username="service_director")
+        period = Period(first, last)
+        month_facts = (
+            f"{closed_orders(director, period).count():,} closed orders, "
+            f"{counted_feedback(director, period).count():,} counted feedback forms"
+        )
+        log(f"== KPI month {first:%Y-%m}: {month_facts}")
+        log(f"  load average: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        explain_dir = data_dir
+        if "kpi" in sections:
+            results.update(
+                bench_kpi_inprocess(
+                    director,
+                    first,
+                    last,
+                    args.kpi_repeats,
+                    explain=args.explain,
+                    out_dir=explain_dir,
+                )
+            )
+        if "assessment" in sections:
+            results.update(
+                bench_assessment_inprocess(
+                    director,
+                    first,
+                    args.assessment_repeats,
+                    explain=args.explain,
+                    out_dir=explain_dir,
+                )
+            )
+        connection.close()
+
+    if sections & {"intake", "list", "kpi", "assessment"}:
+        intake_rounds()
 
     log("")
     load = os.getloadavg()
     log(
         f"Machine: {os.cpu_count()} cores; load average now {load[0]:.1f} / {load[1]:.1f} (1/5 min)"
     )
+    if sections & {"kpi", "assessment"}:
+        log(
+            f"KPIs and monthly assessment, {first:%Y-%m} ({month_facts}), as the service "
+            f"director; in-process: {args.kpi_repeats} / {args.assessment_repeats} calls, "
+            f"pages: {args.kpi_requests} requests, one client (target < 1000 ms)"
+        )
+        rows = [
+            (
+                key,
+                r["n"],
+                f"{r['p50']:.0f}",
+                f"{r['p95']:.0f}",
+                f"{r['latencies'][-1] * 1000:.0f}" if r["latencies"] else "-",
+                r["errors"],
+                "yes" if r["p95"] < 1000 else "NO",
+            )
+            for key, r in results.items()
+            if key.startswith(("in-process: ", "http: "))
+        ]
+        log(table(rows, ("measure", "n", "p50 ms", "p95 ms", "max ms", "errors", "< 1 s")))
+        log("")
+    if "intake" not in sections:
+        if "list" in sections:
+            log_list_table()
+        return bench_parts(args.db_url) if "parts" in sections else 0
     log(f"Intake, POST /api/v1/work-orders/, gunicorn × {args.workers} workers, {total:,} orders")
     rows = []
     for clients in (8, 32):
@@ -591,15 +1031,9 @@ def main() -> int:
                 )
     log(table(rows, ("clients", "server", "req/s", "p50 ms", "p95 ms", "errors", "ratio")))
     log("")
-    log("Work-order list, 25 rows, one client, logged in as the agent (company-wide view)")
-    rows = [
-        (label, f"{r['p50']:.1f}", f"{r['p95']:.1f}", r["errors"])
-        for key, r in results.items()
-        if key.startswith("list/")
-        for label in [key[5:]]
-    ]
-    log(table(rows, ("query", "p50 ms", "p95 ms", "errors")))
-    return 0
+    if "list" in sections:
+        log_list_table()
+    return bench_parts(args.db_url) if "parts" in sections else 0
 
 
 # --- parts: issue/consume throughput and stock on hand over a million ledger rows ------------
@@ -757,12 +1191,4 @@ def bench_parts(db_url: str, *, seconds: float = 10.0, ledger_rows: int = 1_000_
 
 
 if __name__ == "__main__":
-    if "--parts-only" in sys.argv:
-        sys.exit(bench_parts(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)))
-    skip_parts = "--skip-parts" in sys.argv
-    if skip_parts:
-        sys.argv.remove("--skip-parts")
-    code = main()
-    if code == 0 and not skip_parts:
-        code = bench_parts(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
-    sys.exit(code)
+    sys.exit(main())
