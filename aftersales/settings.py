@@ -136,6 +136,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif "postgresql" in DATABASES["default"]["ENGINE"]:
+    # Period counts (KPIs, the monthly assessment) join a month of orders to their forms and
+    # costs: with the default random_page_cost of 4 (spinning disks) PostgreSQL hashes the
+    # whole forms table instead of probing its index, and JIT-compiles each aggregate for
+    # nothing (docs/performance.md). Set per session so a shared server's defaults stay.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", os.environ.get("PG_SESSION_OPTIONS", "-c random_page_cost=1.1 -c jit=off")
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("TEST", {})
 if os.environ.get("TEST_DB_NAME"):
