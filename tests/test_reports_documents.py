@@ -164,3 +164,43 @@ def test_the_page_starts_a_document_and_sends_the_user_to_its_job(
     assert "季度总结" in client.get(url).content.decode() or job.pk
     for user in (world["agent"], world["tech"].user, f.UserFactory(username="x", role="hr")):
         assert client_for(user).get(url).status_code in (302, 403)
+
+
+def test_a_document_is_requested_over_the_api(world, django_capture_on_commit_callbacks):
+    from .conftest import api_client_for
+
+    client = api_client_for(world["director"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/reports/documents/",
+            {"kind": "weekly", "day": f"{timezone.localdate()}"},
+            format="json",
+        )
+    assert response.status_code == 202, response.content
+    state = client.get(response["Location"]).json()
+    assert state["status"] == "done" and len(state["files"]) == 2
+    assert {f["name"].rsplit(".", 1)[1] for f in state["files"]} == {"pdf", "xlsx"}
+    bad = client.post("/api/v1/reports/documents/", {"kind": "daily"}, format="json")
+    assert bad.status_code == 400 and "kind" in bad.json()["errors"]
+    outsider = api_client_for(world["agent"]).post(
+        "/api/v1/reports/documents/", {"kind": "weekly", "day": "2026-01-01"}, format="json"
+    )
+    assert outsider.status_code == 404
+    assert BackgroundJob.objects.count() == 1
+
+
+def test_the_annual_report_follows_the_figures_month_by_month(
+    world, this_week, django_capture_on_commit_callbacks, tmp_path
+):
+    job = build(world, "annual", django_capture_on_commit_callbacks)
+    pdf, xlsx = job.files.order_by("pk")
+    text = pdf_text(pdf.file.read(), tmp_path)
+    this_month = f"{timezone.localdate():%Y-%m}"
+    assert "年度分析报告" in text and "逐月趋势" in text and this_month in text
+    trend = list(
+        load_workbook(io.BytesIO(xlsx.file.read()))["逐月趋势"].iter_rows(values_only=True)
+    )
+    assert len(trend) == 13  # a header and the twelve months
+    row = next(r for r in trend if r[0] == this_month)
+    assert row[1:] == (100.0, 66.7)  # no breach; 2 of 3 items satisfied
+    assert all(r[1] == "" for r in trend[1:] if r[0] > this_month)

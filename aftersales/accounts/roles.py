@@ -118,6 +118,11 @@ def menu_for(user: Any) -> list[dict[str, str]]:
             "assessment:home",
             has_role(user, Role.SERVICE_DIRECTOR, Role.HR, Role.ADMIN),
         ),
+        (
+            _("绩效薪酬"),
+            "assessment:pay",
+            has_role(user, Role.SERVICE_DIRECTOR, Role.HR, Role.ADMIN),
+        ),
         (_("监督总览"), "reports:overview", oversees),
         (_("回访"), "supervision:callback_list", oversees),
         (_("客户走访"), "supervision:visit_list", oversees),

@@ -13,7 +13,7 @@ from aftersales.accounts import roles
 from aftersales.accounts.models import Role
 from aftersales.core.admin_site import HistoryModelAdmin
 
-from .models import AssessmentSettings, ComplaintPenaltyTier
+from .models import AssessmentSettings, ComplaintPenaltyTier, PayGrade, PaySettings
 from .selectors import sees_all_assessments
 
 
@@ -54,3 +54,19 @@ class AssessmentSettingsAdmin(Configuration, HistoryModelAdmin):
 class ComplaintPenaltyTierAdmin(Configuration, HistoryModelAdmin):
     list_display = ("min_count", "amount")
     ordering = ("min_count",)
+
+
+@admin.register(PaySettings)
+class PaySettingsAdmin(Configuration, HistoryModelAdmin):
+    allow_add = allow_delete = False
+    list_display = ("__str__", "unassessed_coefficient")
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        obj = PaySettings.get()
+        return HttpResponseRedirect(reverse("admin:assessment_paysettings_change", args=[obj.pk]))
+
+
+@admin.register(PayGrade)
+class PayGradeAdmin(Configuration, HistoryModelAdmin):
+    list_display = ("name", "min_score", "coefficient")
+    ordering = ("-min_score",)

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from aftersales.network.models import Outlet
+from aftersales.network.models import Outlet, Staff
 
 DEPARTMENT_KEY = "department"
 
@@ -259,3 +259,221 @@ class AssessmentTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.from_status}→{self.to_status}"
+
+
+# --- distribution of a result's amount among the unit's employees ------------------------------
+
+
+class Distribution(models.Model):
+    """How the head of a unit split an approved result's amount among its employees.
+
+    Versions per result: re-distributing marks the current one superseded and writes a new one
+    (the old rows stay, so who changed what is visible); once HR has applied a distribution —
+    paid it — it is frozen and re-distributing is refused."""
+
+    class Status(models.TextChoices):
+        CURRENT = "current", _("待执行")
+        APPLIED = "applied", _("已执行")
+        SUPERSEDED = "superseded", _("已被重新分配取代")
+
+    result = models.ForeignKey(
+        AssessmentResult,
+        on_delete=models.PROTECT,
+        related_name="distributions",
+        verbose_name=_("考核结果"),
+    )
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.CURRENT, db_index=True
+    )
+    total = _money(_("分配合计"), "0.00")
+    note = models.TextField(_("说明"), blank=True)
+    distributed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("分配人"),
+    )
+    distributed_at = models.DateTimeField(_("分配时间"))
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("执行人"),
+    )
+    applied_at = models.DateTimeField(_("执行时间"), null=True, blank=True)
+    superseded_at = models.DateTimeField(_("被取代时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["result", "version"]
+        verbose_name = _("奖罚分配")
+        verbose_name_plural = _("奖罚分配")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["result", "version"], name="assessment_distribution_version"
+            ),
+            # One distribution in force per result (pending or applied), whatever the races.
+            models.UniqueConstraint(
+                fields=["result"],
+                condition=models.Q(status__in=["current", "applied"]),
+                name="assessment_one_distribution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.result} · {self.version}"
+
+
+class DistributionShare(models.Model):
+    """One employee's share. The employee is a `network.Staff`: it carries the 工号 people type,
+    the outlet that decides who belongs to a unit, and the in-service flag; a user without a
+    staff record is not on the payroll this app knows."""
+
+    distribution = models.ForeignKey(
+        Distribution, on_delete=models.CASCADE, related_name="shares", verbose_name=_("分配")
+    )
+    staff = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="assessment_shares", verbose_name=_("员工")
+    )
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["distribution", "id"]
+        verbose_name = _("分配份额")
+        verbose_name_plural = _("分配份额")
+        constraints = [
+            models.UniqueConstraint(fields=["distribution", "staff"], name="assessment_share_staff")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id}: {self.amount}"
+
+
+# --- individual pay (10th plan of seed 001) ----------------------------------------------------
+
+
+class PaySettings(models.Model):
+    """One row (pk=1). The seed says only that the quarterly assessment "sets" the next quarter's
+    average monthly performance pay; what a quarter without an assessment gets is ours to
+    choose, so it is configuration."""
+
+    unassessed_coefficient = models.DecimalField(
+        _("无季度考核时的绩效系数"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        help_text=_("上一季度没有考核分数时，本季度月绩效工资 = 此系数 × 标准月绩效工资"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("薪酬参数")
+        verbose_name_plural = _("薪酬参数")
+
+    def __str__(self) -> str:
+        return str(_("薪酬参数"))
+
+    @classmethod
+    def get(cls) -> PaySettings:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class PayGrade(models.Model):
+    """Quarterly work-assessment grade: a score from `min_score` up to the next grade's
+    `min_score` gets this grade, and the next quarter's monthly performance pay is
+    `coefficient` × the employee's standard monthly performance pay."""
+
+    name = models.CharField(_("等级"), max_length=20)
+    min_score = models.DecimalField(_("分数（起）"), max_digits=5, decimal_places=1, unique=True)
+    coefficient = models.DecimalField(_("绩效系数"), max_digits=5, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-min_score"]
+        verbose_name = _("季度考核等级")
+        verbose_name_plural = _("季度考核等级")
+
+    def __str__(self) -> str:
+        return f"{self.name} ≥{self.min_score}: ×{self.coefficient}"
+
+
+class EmployeePay(models.Model):
+    """A (staff, year) row: base salary A and the standard the quarterly coefficients apply to;
+    the row every write of that employee's year locks."""
+
+    staff = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="pay_years", verbose_name=_("员工")
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    base_salary = _money(_("基本工资（年）"), "0.00")
+    standard_performance = _money(_("标准月绩效工资"), "0.00")
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["year", "staff"]
+        verbose_name = _("员工年度薪酬")
+        verbose_name_plural = _("员工年度薪酬")
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "year"], name="assessment_pay_staff_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.year}"
+
+
+class QuarterAssessment(models.Model):
+    """The work assessment of one quarter (B): its score decides the next quarter's monthly
+    performance pay."""
+
+    pay = models.ForeignKey(
+        EmployeePay, on_delete=models.CASCADE, related_name="quarters", verbose_name=_("年度薪酬")
+    )
+    quarter = models.PositiveSmallIntegerField(_("季度"))
+    score = models.DecimalField(_("考核分数"), max_digits=5, decimal_places=1)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pay", "quarter"]
+        verbose_name = _("季度工作考核")
+        verbose_name_plural = _("季度工作考核")
+        constraints = [
+            models.UniqueConstraint(fields=["pay", "quarter"], name="assessment_pay_quarter"),
+            models.CheckConstraint(
+                condition=models.Q(quarter__gte=1, quarter__lte=4), name="assessment_quarter_1_4"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Q{self.quarter}: {self.score}"
+
+
+class PerformanceAward(models.Model):
+    """A special performance award (D), positive or negative."""
+
+    pay = models.ForeignKey(
+        EmployeePay, on_delete=models.CASCADE, related_name="awards", verbose_name=_("年度薪酬")
+    )
+    awarded_on = models.DateField(_("日期"))
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("原因"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pay", "awarded_on", "id"]
+        verbose_name = _("专项绩效奖励")
+        verbose_name_plural = _("专项绩效奖励")
+
+    def __str__(self) -> str:
+        return f"{self.awarded_on} {self.amount}"

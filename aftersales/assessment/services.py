@@ -33,8 +33,10 @@ the number of orders (the benchmark runs a million).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -49,7 +51,7 @@ from aftersales.core.errors import InvalidTransition, PermissionDenied, Validati
 from aftersales.network.models import Outlet, Staff
 from aftersales.service.models import WorkOrder
 
-from . import scoring
+from . import pay, scoring
 from .models import (
     DEPARTMENT_KEY,
     AssessmentPeriod,
@@ -57,9 +59,21 @@ from .models import (
     AssessmentSettings,
     AssessmentTransition,
     ComplaintPenaltyTier,
+    Distribution,
+    DistributionShare,
+    EmployeePay,
+    PerformanceAward,
+    QuarterAssessment,
     outlet_key,
 )
-from .selectors import may_approve, may_compute
+from .selectors import (
+    may_apply,
+    may_approve,
+    may_compute,
+    may_distribute,
+    may_edit_pay,
+    unit_staff,
+)
 
 Status = AssessmentResult.Status
 # Enough to find every complaint of a month on the result page; a unit with more is far past
@@ -631,3 +645,273 @@ def parse_month(value: Any) -> date | None:
 
 def previous_month_to_assess(today: date | None = None) -> date:
     return previous_month((today or timezone.localdate()).replace(day=1))
+
+
+# --- distribution of an approved result ------------------------------------------------------
+#
+#   distribute  (none | current)  → current v n+1   the previous current one → superseded
+#   apply       current           → applied         HR paid it: frozen, re-distributing refused
+#
+# Decision: re-distributing before HR has applied replaces the pending split (the old rows stay,
+# marked superseded, so the history shows who changed what); after HR has applied it, money has
+# moved and a new split would pay twice, so it is refused. Every write locks the result's row
+# first, so two heads (or a head and HR) never interleave on one result.
+
+
+@dataclass(frozen=True)
+class ShareInput:
+    staff_id: int
+    amount: Decimal
+    reason: str = ""
+
+
+def parse_amount(value: Any) -> Decimal | None:
+    try:
+        amount = Decimal(str(value).strip().replace(",", "").replace("−", "-"))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() else None
+
+
+def _lock_result(result: AssessmentResult) -> AssessmentResult:
+    # of=self: the outlet is an outer join, which PostgreSQL cannot lock (nor need we).
+    return (
+        AssessmentResult.objects.select_for_update(of=("self",))
+        .select_related("outlet")
+        .get(pk=result.pk)
+    )
+
+
+def _check_distributable(result: AssessmentResult) -> None:
+    if result.status == Status.DRAFT:
+        raise InvalidTransition(_("只能分配已批准的考核结果，请先由人力资源部批准"))
+    if result.status == Status.SUPERSEDED:
+        raise InvalidTransition(_("该考核结果已被更正版本取代，请分配现行的版本"))
+
+
+def split_problems(result: AssessmentResult, shares: Sequence[ShareInput]) -> list[str]:
+    """Everything wrong with a split of `result`, as sentences for people (empty: acceptable).
+    Used by the service and by the page's preview, so both say the same."""
+    messages: list[str] = []
+    total = result.amount
+    for problem in pay.check_split(total, [s.amount for s in shares]):
+        row = (problem.row or 0) + 1
+        if problem.code == "zero_total":
+            messages.append(_("该考核结果奖罚合计为 0 元，无需分配"))
+        elif problem.code == "empty":
+            messages.append(_("请至少填写一名员工的分配金额"))
+        elif problem.code == "fen":
+            messages.append(_("第 %(row)s 行：金额最多保留两位小数（精确到分）") % {"row": row})
+        elif problem.code == "zero":
+            messages.append(_("第 %(row)s 行：金额不能为 0") % {"row": row})
+        elif problem.code == "sign":
+            messages.append(
+                (
+                    _("第 %(row)s 行：考核结果为奖励，分配金额须为正数")
+                    if total > 0
+                    else _("第 %(row)s 行：考核结果为罚款，分配金额须为负数")
+                )
+                % {"row": row}
+            )
+        elif problem.code == "sum":
+            difference = problem.difference or pay.ZERO
+            shares_total = total + difference
+            messages.append(
+                _("合计 %(sum)s 元，与考核结果 %(total)s 元相差 %(diff)s 元")
+                % {
+                    "sum": pay.yuan(shares_total),
+                    "total": pay.yuan(total),
+                    "diff": pay.yuan(abs(difference)),
+                }
+            )
+    members = {s.pk: s for s in unit_staff(result).filter(pk__in={s.staff_id for s in shares})}
+    seen: set[int] = set()
+    for i, share in enumerate(shares, start=1):
+        if share.staff_id in seen:
+            messages.append(_("第 %(row)s 行：同一员工只能出现一次") % {"row": i})
+        seen.add(share.staff_id)
+        if share.staff_id not in members:
+            messages.append(
+                _("第 %(row)s 行：该员工不属于%(unit)s（或已离岗），不能参与分配")
+                % {"row": i, "unit": result.unit_name}
+            )
+    return [str(m) for m in messages]
+
+
+@transaction.atomic
+def distribution_save(
+    *, result: AssessmentResult, shares: Sequence[ShareInput], note: str = "", actor: Any
+) -> Distribution:
+    """Record how the unit's head splits an approved result's amount. The shares must add up to
+    the amount exactly; otherwise nothing is written."""
+    if not may_distribute(actor, result):
+        raise PermissionDenied(
+            _("只有该考核单位的负责人（售后服务部主管或本网点的服务站经理）和系统管理员可以分配")
+        )
+    locked = _lock_result(result)
+    _check_distributable(locked)
+    previous = list(
+        Distribution.objects.select_for_update()
+        .filter(result=locked)
+        .exclude(status=Distribution.Status.SUPERSEDED)
+    )
+    if any(d.status == Distribution.Status.APPLIED for d in previous):
+        raise InvalidTransition(_("人力资源部已执行该分配，不能再修改"))
+    # A correction of a result whose amount was already paid out would pay it a second time:
+    # until differences between versions are distributed, HR settles such a case by hand.
+    if (
+        Distribution.objects.filter(
+            result__month=locked.month,
+            result__unit_key=locked.unit_key,
+            status=Distribution.Status.APPLIED,
+        )
+        .exclude(result=locked)
+        .exists()
+    ):
+        raise InvalidTransition(
+            _("此前版本的分配已由人力资源部执行；更正后的差额请人力资源部另行处理，不能再次分配")
+        )
+    problems = split_problems(locked, shares)
+    if problems:
+        raise ValidationFailed("；".join(problems), field="shares", details={"problems": problems})
+    now = timezone.now()
+    version = (
+        max(Distribution.objects.filter(result=locked).values_list("version", flat=True), default=0)
+        + 1
+    )
+    for old in previous:
+        old.status = Distribution.Status.SUPERSEDED
+        old.superseded_at = now
+        old.save(update_fields=["status", "superseded_at"])
+    distribution = Distribution.objects.create(
+        result=locked,
+        version=version,
+        total=locked.amount,
+        note=(note or "").strip(),
+        distributed_by=actor,
+        distributed_at=now,
+    )
+    DistributionShare.objects.bulk_create(
+        DistributionShare(
+            distribution=distribution,
+            staff_id=s.staff_id,
+            amount=s.amount,
+            reason=(s.reason or "").strip()[:200],
+        )
+        for s in shares
+    )
+    return distribution
+
+
+@transaction.atomic
+def distribution_apply(*, distribution: Distribution, actor: Any) -> Distribution:
+    """HR records that the split has been paid; from then on it is frozen."""
+    if not may_apply(actor):
+        raise PermissionDenied(_("分配须由人力资源部或系统管理员执行"))
+    result = _lock_result(distribution.result)
+    locked = Distribution.objects.select_for_update().get(pk=distribution.pk)
+    if locked.status == Distribution.Status.APPLIED:
+        raise InvalidTransition(_("该分配已执行"))
+    if locked.status == Distribution.Status.SUPERSEDED:
+        raise InvalidTransition(_("该分配已被重新分配取代，请执行现行的分配"))
+    if result.status != Status.APPROVED:
+        raise InvalidTransition(_("该考核结果已被更正版本取代，其分配不能再执行"))
+    locked.status = Distribution.Status.APPLIED
+    locked.applied_by = actor
+    locked.applied_at = timezone.now()
+    locked.save(update_fields=["status", "applied_by", "applied_at"])
+    return locked
+
+
+# --- individual pay (HR) ------------------------------------------------------------------------
+
+
+def _check_pay_editor(actor: Any) -> None:
+    if not may_edit_pay(actor):
+        raise PermissionDenied(_("员工薪酬只能由人力资源部或系统管理员修改"))
+
+
+def _check_year(year: int) -> int:
+    if not 2000 <= int(year) <= 2100:
+        raise ValidationFailed(_("年度无效"), field="year")
+    return int(year)
+
+
+def _money_value(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
+    amount = value if isinstance(value, Decimal) else parse_amount(value)
+    if amount is None or amount != amount.quantize(pay.CENT) or abs(amount) >= 10**10:
+        raise ValidationFailed(_("请填写金额（元），最多两位小数"), field=field)
+    if amount < 0 and not allow_negative:
+        raise ValidationFailed(_("金额不能为负数"), field=field)
+    return amount
+
+
+def _lock_pay(staff: Any, year: int) -> EmployeePay:
+    row, _created = EmployeePay.objects.get_or_create(staff=staff, year=year)
+    return EmployeePay.objects.select_for_update().get(pk=row.pk)
+
+
+@transaction.atomic
+def employee_pay_set(
+    *, staff: Any, year: int, base_salary: Any, standard_performance: Any, actor: Any
+) -> EmployeePay:
+    """A: the annual base salary; and the standard monthly performance pay that the quarterly
+    coefficients multiply."""
+    _check_pay_editor(actor)
+    year = _check_year(year)
+    base = _money_value(base_salary, "base_salary")
+    standard = _money_value(standard_performance, "standard_performance")
+    row = _lock_pay(staff, year)
+    row.base_salary, row.standard_performance = base, standard
+    row.save()
+    return row
+
+
+@transaction.atomic
+def quarter_assessment_set(
+    *, staff: Any, year: int, quarter: int, score: Any, note: str = "", actor: Any
+) -> QuarterAssessment | None:
+    """B's input: a quarter's work-assessment score (0–100); an empty score removes it."""
+    _check_pay_editor(actor)
+    year = _check_year(year)
+    if quarter not in (1, 2, 3, 4):
+        raise ValidationFailed(_("季度应为 1 至 4"), field="quarter")
+    row = _lock_pay(staff, year)
+    if score is None or str(score).strip() == "":
+        QuarterAssessment.objects.filter(pay=row, quarter=quarter).delete()
+        return None
+    value = parse_amount(score)
+    if value is None or not 0 <= value <= 100 or value != value.quantize(Decimal("0.1")):
+        raise ValidationFailed(_("考核分数应在 0 至 100 之间，最多一位小数"), field="score")
+    obj, _created = QuarterAssessment.objects.update_or_create(
+        pay=row, quarter=quarter, defaults={"score": value, "note": (note or "").strip()[:200]}
+    )
+    return obj
+
+
+@transaction.atomic
+def performance_award_add(
+    *, staff: Any, year: int, awarded_on: date, amount: Any, reason: str, actor: Any
+) -> PerformanceAward:
+    """D: a special performance award (negative for a deduction), dated in the year."""
+    _check_pay_editor(actor)
+    year = _check_year(year)
+    if awarded_on is None or awarded_on.year != year:
+        raise ValidationFailed(_("日期须在 %(year)s 年内") % {"year": year}, field="awarded_on")
+    value = _money_value(amount, "amount", allow_negative=True)
+    if value == 0:
+        raise ValidationFailed(_("金额不能为 0"), field="amount")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("请填写奖励原因"), field="reason")
+    row = _lock_pay(staff, year)
+    return PerformanceAward.objects.create(
+        pay=row, awarded_on=awarded_on, amount=value, reason=reason[:200], created_by=actor
+    )
+
+
+@transaction.atomic
+def performance_award_remove(*, award: PerformanceAward, actor: Any) -> None:
+    _check_pay_editor(actor)
+    EmployeePay.objects.select_for_update().get(pk=award.pay_id)
+    PerformanceAward.objects.filter(pk=award.pk).delete()

@@ -1,11 +1,15 @@
 """Monthly assessment pages (S12): the month's results per unit, and one result with its
-working, inputs, configuration in force and versions. Every write goes through the services;
-who sees what comes from the selectors (not yours → 404)."""
+working, inputs, configuration in force, versions and the distribution of its amount among the
+unit's employees; the individual pay pages (seed 001, 10th plan). Every write goes through the
+services; who sees what comes from the selectors (not yours → 404)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,9 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.core.dates import month_of, next_month, previous_month
 from aftersales.core.errors import ServiceError
+from aftersales.network.models import Staff
 
 from . import scoring, selectors, services
-from .models import AssessmentResult, AssessmentTransition
+from .models import AssessmentResult, AssessmentTransition, Distribution, PerformanceAward
 
 
 def _month_url(month) -> str:
@@ -109,6 +114,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "assessment/detail.html",
         {
+            **_distribution_context(user, result),
             "result": result,
             "month_url": _month_url(result.month),
             "working": result.working.splitlines(),
@@ -173,3 +179,290 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assessment:detail", pk=result.pk)
     messages.success(request, _("已生成更正版本，批准后取代原结果"))
     return redirect("assessment:detail", pk=draft.pk)
+
+
+# --- distribution -----------------------------------------------------------------------------
+
+
+def _distribution_context(user, result: AssessmentResult) -> dict:
+    distributions = selectors.distributions_of(result)
+    current = selectors.in_force(distributions)
+    approved = result.status == AssessmentResult.Status.APPROVED
+    frozen = current is not None and current.status == Distribution.Status.APPLIED
+    return {
+        "distributions": distributions,
+        "distribution": current,
+        "may_distribute": (
+            approved
+            and result.amount != 0
+            and not frozen
+            and selectors.may_distribute(user, result)
+        ),
+        "may_apply_distribution": (
+            approved
+            and current is not None
+            and current.status == Distribution.Status.CURRENT
+            and selectors.may_apply(user)
+        ),
+        "shares_text": _shares_text(current) if current else "",
+    }
+
+
+def _shares_text(distribution: Distribution) -> str:
+    return "\n".join(
+        f"{s.staff.employee_no},{s.amount},{s.reason}" for s in distribution.shares.all()
+    )
+
+
+def parse_shares(text: str) -> tuple[list[services.ShareInput], list[dict], list[str]]:
+    """Lines of "工号,金额,原因" (commas ASCII or Chinese, or tabs as pasted from Excel) →
+    share inputs, the rows to show, and what could not be read."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    parsed = []
+    errors: list[str] = []
+    for n, line in enumerate((ln for ln in lines if ln), start=1):
+        parts = [p.strip() for p in line.replace("，", ",").replace("\t", ",").split(",", 2)]
+        number = parts[0]
+        amount = services.parse_amount(parts[1]) if len(parts) > 1 else None
+        if amount is None:
+            errors.append(
+                str(_("第 %(row)s 行：请按“工号,金额,原因”填写，金额为数字") % {"row": n})
+            )
+        parsed.append((n, number, amount, parts[2] if len(parts) > 2 else ""))
+    staff = {
+        s.employee_no: s
+        for s in Staff.objects.select_related("user").filter(employee_no__in={p[1] for p in parsed})
+    }
+    shares, rows = [], []
+    for n, number, amount, reason in parsed:
+        person = staff.get(number)
+        if person is None:
+            errors.append(
+                str(_("第 %(row)s 行：没有工号为 %(no)s 的员工") % {"row": n, "no": number})
+            )
+        rows.append({"employee_no": number, "staff": person, "amount": amount, "reason": reason})
+        if person is not None and amount is not None:
+            shares.append(services.ShareInput(person.pk, amount, reason))
+    return shares, rows, errors
+
+
+@login_required
+@require_POST
+def distribute(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two steps without JavaScript: the first post shows the split as read, its total and every
+    problem (nothing is written); the second, with `confirm`, saves it."""
+    result = _result_or_404(request, pk)
+    if not selectors.may_distribute(request.user, result):
+        messages.error(request, _("只有该考核单位的负责人和系统管理员可以分配"))
+        return redirect("assessment:detail", pk=result.pk)
+    text = request.POST.get("shares", "")
+    note = request.POST.get("note", "")
+    shares, rows, errors = parse_shares(text)
+    if not errors and request.POST.get("confirm"):
+        try:
+            services.distribution_save(result=result, shares=shares, note=note, actor=request.user)
+        except ServiceError as exc:
+            errors = list(exc.details.get("problems") or [str(exc.message)])
+        else:
+            messages.success(request, _("分配已保存，待人力资源部执行"))
+            return redirect("assessment:detail", pk=result.pk)
+    elif not errors:
+        errors = services.split_problems(result, shares)
+    total = sum((r["amount"] for r in rows if r["amount"] is not None), services.pay.ZERO)
+    return render(
+        request,
+        "assessment/distribute_confirm.html",
+        {
+            "result": result,
+            "rows": rows,
+            "total": total,
+            "errors": errors,
+            "shares_text": text,
+            "note": note,
+            "unit_staff": list(selectors.unit_staff(result).order_by("employee_no")),
+        },
+        status=200 if not errors else 400,
+    )
+
+
+@login_required
+@require_POST
+def apply_distribution(request: HttpRequest, pk: int) -> HttpResponse:
+    distribution = selectors.get_distribution_for_user(request.user, pk)
+    if distribution is None:
+        raise Http404
+    try:
+        services.distribution_apply(distribution=distribution, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("分配已执行，此后不能再修改"))
+    return redirect("assessment:detail", pk=distribution.result_id)
+
+
+# --- individual pay ---------------------------------------------------------------------------
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or 0)
+    except ValueError:
+        year = 0
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+@login_required
+@require_GET
+def pay_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not selectors.sees_pay_list(user):
+        own = selectors.pay_staff_for_user(user).first()
+        if own is None:
+            raise Http404
+        return redirect(f"{reverse('assessment:pay-detail', args=[own.pk])}?year={_year(request)}")
+    year = _year(request)
+    rows = selectors.pay_list(user, year)
+    totals = {
+        key: sum((getattr(o, key) for _s, o in rows), services.pay.ZERO)
+        for key in ("base_salary", "work", "special", "awards", "total")
+    }
+    return render(
+        request,
+        "assessment/pay_list.html",
+        {"year": year, "rows": rows, "totals": totals, "previous": year - 1, "next": year + 1},
+    )
+
+
+@login_required
+@require_GET
+def my_pay(request: HttpRequest) -> HttpResponse:
+    own = selectors.staff_for_user(request.user)
+    if own is None:
+        raise Http404
+    return redirect(f"{reverse('assessment:pay-detail', args=[own.pk])}?year={_year(request)}")
+
+
+def _pay_staff_or_404(request: HttpRequest, pk: int) -> Staff:
+    staff = selectors.get_pay_staff_for_user(request.user, pk)
+    if staff is None:
+        raise Http404
+    return staff
+
+
+@login_required
+@require_GET
+def pay_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = _pay_staff_or_404(request, pk)
+    year = _year(request)
+    data = selectors.pay_detail(staff, year)
+    return render(
+        request,
+        "assessment/pay_detail.html",
+        {
+            **data,
+            "staff": staff,
+            "year": year,
+            "previous": year - 1,
+            "next": year + 1,
+            # quarter n's own score (it sets quarter n + 1) next to the level quarter n pays
+            "quarter_rows": [
+                {
+                    "quarter": level.quarter,
+                    "row": data["quarters"].get(level.quarter),
+                    "level": level,
+                }
+                for level in data["outcome"].quarters
+            ],
+            "may_edit": selectors.may_edit_pay(request.user),
+            "sees_list": selectors.sees_pay_list(request.user),
+        },
+    )
+
+
+def _back_to_pay(staff: Staff, year: int) -> HttpResponse:
+    return redirect(f"{reverse('assessment:pay-detail', args=[staff.pk])}?year={year}")
+
+
+@login_required
+@require_POST
+def pay_base(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = _pay_staff_or_404(request, pk)
+    year = _year(request)
+    try:
+        services.employee_pay_set(
+            staff=staff,
+            year=year,
+            base_salary=request.POST.get("base_salary", ""),
+            standard_performance=request.POST.get("standard_performance", ""),
+            actor=request.user,
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已保存"))
+    return _back_to_pay(staff, year)
+
+
+@login_required
+@require_POST
+def pay_quarters(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = _pay_staff_or_404(request, pk)
+    year = _year(request)
+    try:
+        with transaction.atomic():  # all four quarters or none
+            for q in (1, 2, 3, 4):
+                services.quarter_assessment_set(
+                    staff=staff,
+                    year=year,
+                    quarter=q,
+                    score=request.POST.get(f"q{q}", ""),
+                    note=request.POST.get(f"q{q}_note", ""),
+                    actor=request.user,
+                )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已保存"))
+    return _back_to_pay(staff, year)
+
+
+@login_required
+@require_POST
+def pay_award_add(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = _pay_staff_or_404(request, pk)
+    year = _year(request)
+    try:
+        awarded_on = date.fromisoformat(request.POST.get("awarded_on", ""))
+    except ValueError:
+        messages.error(request, _("请填写日期"))
+        return _back_to_pay(staff, year)
+    try:
+        services.performance_award_add(
+            staff=staff,
+            year=year,
+            awarded_on=awarded_on,
+            amount=request.POST.get("amount", ""),
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已保存"))
+    return _back_to_pay(staff, year)
+
+
+@login_required
+@require_POST
+def pay_award_remove(request: HttpRequest, pk: int, award: int) -> HttpResponse:
+    staff = _pay_staff_or_404(request, pk)
+    row = PerformanceAward.objects.filter(pk=award, pay__staff=staff).select_related("pay").first()
+    if row is None:
+        raise Http404
+    try:
+        services.performance_award_remove(award=row, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已删除"))
+    return _back_to_pay(staff, row.pay.year)

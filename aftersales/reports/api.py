@@ -2,7 +2,8 @@
 
 `GET kpis/?from=&to=&preset=&cut=` — every KPI of the period with its value, numerator,
 denominator, target, whether it is met and its definition; with `cut` (outlet, region, model,
-technician, customer) one row per group as well. The same selectors as the dashboard, so the
+technician, customer) one row per group as well. `POST documents/` builds a report document
+in the background (202 with the job). The same selectors as the dashboard, so the
 two never disagree. Roles outside the dashboard's audience get 404, like any record that is not
 theirs."""
 
@@ -12,13 +13,16 @@ from django.http import Http404
 from django.urls import URLPattern, path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aftersales.core.api_jobs import JobStateSerializer
 from aftersales.core.dates import as_date
+from aftersales.core.jobs import job_state
 
+from .documents import KINDS, report_document_start, sees_documents
 from .models import KpiSettings
 from .selectors import CUTS, kpis_for_user, period_for, sees_kpis
 
@@ -104,6 +108,33 @@ class KpiView(APIView):
         )
 
 
+class DocumentRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=list(KINDS), help_text=" | ".join(KINDS))
+    day = serializers.DateField(help_text="any day of the period (a week runs Monday–Sunday)")
+
+
+class DocumentView(APIView):
+    """`POST documents/ {"kind": "monthly", "day": "2026-05-01"}`: build a report document (PDF
+    and Excel) in the background. 202 with the job; follow it at `/api/v1/jobs/{id}/` (the
+    Location), whose `files` list the downloads once it is done."""
+
+    @extend_schema(request=DocumentRequestSerializer, responses={202: JobStateSerializer})
+    def post(self, request: Request) -> Response:
+        if not sees_documents(request.user):
+            raise Http404
+        ser = DocumentRequestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        job = report_document_start(
+            actor=request.user, kind=ser.validated_data["kind"], day=ser.validated_data["day"]
+        )
+        return Response(
+            job_state(job),
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/v1/jobs/{job.pk}/"},
+        )
+
+
 urlpatterns: list[URLPattern] = [
     path("kpis/", KpiView.as_view(), name="reports-kpis"),
+    path("documents/", DocumentView.as_view(), name="reports-documents"),
 ]

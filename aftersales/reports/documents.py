@@ -21,7 +21,7 @@ from aftersales.accounts import roles
 from aftersales.accounts.models import Role
 from aftersales.complaints.models import ImprovementMeasure
 from aftersales.complaints.selectors import complaint_summary, complaints_for_user
-from aftersales.core.charts import GRADE_COLOURS, bars_svg, stacked_bars_svg
+from aftersales.core.charts import GRADE_COLOURS, bars_svg, lines_svg, stacked_bars_svg
 from aftersales.core.dates import next_month, start_of_day
 from aftersales.core.errors import PermissionDenied, ValidationFailed
 from aftersales.core.excel import xlsx_workbook_bytes
@@ -39,7 +39,7 @@ from aftersales.supervision.selectors import (
 from . import kpis
 from .models import KpiSettings
 from .selectors import Period as KpiPeriod
-from .selectors import breaches_by_target, kpis_for_user, top_faults
+from .selectors import breaches_by_target, kpis_for_user, monthly_trend, top_faults
 
 DOCUMENT_JOB = "report_document"
 
@@ -175,6 +175,23 @@ def _kpi_sections(user: Any, period: Period) -> dict[str, Any]:
         "breaches": [{**b, "label": str(b["label"])} for b in breaches_by_target(user, window)],
         "outlets": [],
     }
+    if period.kind in ("quarterly", "half_year", "annual"):
+        # The analysis reports follow the figures month by month through the period.
+        months = {"quarterly": 3, "half_year": 6, "annual": 12}[period.kind]
+        sections["trend"] = [
+            {**m, "first": m["first"].isoformat()}
+            for m in monthly_trend(
+                user, last=window.date_to, months=months, satisfied=settings.satisfied
+            )
+        ]
+        sections["trend_labels"] = [
+            str(kpis.BY_NAME["timeliness"].label),
+            str(kpis.BY_NAME["satisfaction"].label),
+        ]
+        sections["trend_targets"] = [
+            float(settings.timeliness_target) if settings.timeliness_target else None,
+            float(settings.satisfaction_target) if settings.satisfaction_target else None,
+        ]
     if period.kind != "weekly":
         headline = ("timeliness", "satisfaction", "complaint_rate", "first_time_fix")
         sections["outlet_columns"] = [str(kpis.BY_NAME[n].label) for n in headline]
@@ -242,6 +259,17 @@ def document_charts(data: dict[str, Any]) -> dict[str, str]:
             colours=GRADE_COLOURS,
             label=_("意见反馈表评分分布"),
             as_share=True,
+        )
+    trend = data.get("trend") or []
+    if any(m["timeliness"] is not None or m["satisfaction"] is not None for m in trend):
+        charts["trend"] = lines_svg(
+            categories=[m["month"] for m in trend],
+            series=[
+                (str(kpis.BY_NAME["timeliness"].label), [m["timeliness"] for m in trend]),
+                (str(kpis.BY_NAME["satisfaction"].label), [m["satisfaction"] for m in trend]),
+            ],
+            targets=data["trend_targets"],
+            label=_("逐月趋势"),
         )
     if data["top_faults"]:
         charts["faults"] = bars_svg(
@@ -317,6 +345,25 @@ def document_xlsx(data: dict[str, Any]) -> bytes:
         ),
         (_("超时"), [_("时限"), _("次数")], [[b["label"], b["n"]] for b in data["breaches"]]),
     ]
+    if data.get("trend"):
+        sheets.append(
+            (
+                _("逐月趋势"),
+                [
+                    _("月份"),
+                    str(kpis.BY_NAME["timeliness"].label),
+                    str(kpis.BY_NAME["satisfaction"].label),
+                ],
+                [
+                    [
+                        m["month"],
+                        "" if m["timeliness"] is None else round(m["timeliness"], 1),
+                        "" if m["satisfaction"] is None else round(m["satisfaction"], 1),
+                    ]
+                    for m in data["trend"]
+                ],
+            )
+        )
     if data["outlets"]:
         sheets.append(
             (
