@@ -116,3 +116,8 @@ urlpatterns += [
     path("assessment/", include(assessment_api.urlpatterns)),
     path("reports/", include(reports_api.urlpatterns)),
 ]
+
+# AHP service-quality evaluation (owned by evaluation.api).
+from aftersales.evaluation import api as evaluation_api  # noqa: E402
+
+urlpatterns += [path("ahp/", include(evaluation_api.urlpatterns))]

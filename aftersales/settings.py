@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "aftersales.complaints",
     "aftersales.supervision",
     "aftersales.assessment",
+    "aftersales.evaluation",
     "aftersales.reports",
     "aftersales.portal",
 ]

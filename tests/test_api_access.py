@@ -181,6 +181,7 @@ def test_the_table_covers_every_registered_viewset_and_action():
         "jobs/<int:pk>/",  # who sees a job: tests/test_jobs.py
         "assessment/",  # tests/test_assessment_*.py
         "reports/",  # tests/test_reports_*.py
+        "ahp/",  # tests/test_ahp_*.py
     }
 
 

@@ -265,3 +265,16 @@ def test_the_period_form_keeps_its_dates(world, records):
     href = re.search(r'<a href="([^"]+)" id="kpi-closed-link"', text).group(1).replace("&amp;", "&")
     query = parse_qs(urlparse(href).query)
     assert query["from"] == ["2020-01-01"] and query["to"] == ["2020-02-01"]
+
+
+def test_the_menu_offers_analytics_to_a_station_manager_but_not_to_an_agent(world):
+    from django.urls import reverse as _reverse
+
+    from .conftest import client_for as _client_for
+
+    link = f'href="{_reverse("reports:dashboard")}"'
+    page = _client_for(world["manager"].user).get(_reverse("service:order_list"))
+    assert link in page.content.decode()
+    assert (
+        link not in _client_for(world["agent"]).get(_reverse("service:order_list")).content.decode()
+    )

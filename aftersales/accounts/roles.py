@@ -109,8 +109,14 @@ def menu_for(user: Any) -> list[dict[str, str]]:
         (
             _("统计分析"),
             "reports:dashboard",
+            # A station manager sees their own station's figures there.
             has_role(
-                user, Role.SERVICE_DIRECTOR, Role.SUPERVISOR, Role.QUALITY_ENGINEER, Role.ADMIN
+                user,
+                Role.SERVICE_DIRECTOR,
+                Role.SUPERVISOR,
+                Role.QUALITY_ENGINEER,
+                Role.STATION_MANAGER,
+                Role.ADMIN,
             ),
         ),
         (
