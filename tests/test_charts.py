@@ -32,3 +32,10 @@ def test_two_charts_share_no_ids_and_references_resolve():
     for svg, known in zip((first, second), ids, strict=True):
         refs = set(re.findall(r'(?:href="|url\()#([^")]+)', svg))
         assert refs <= known, refs - known
+
+
+def test_names_typed_by_people_are_escaped_in_the_markup():
+    # Outlet and fault names go into the charts, and the pages insert the SVG unescaped.
+    svg = bars_svg(categories=["<script>alert(1)</script>", 'a&b"'], values=[1, 2], label="<x>")
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert "<title>&lt;x&gt;</title>" in svg
