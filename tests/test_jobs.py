@@ -192,3 +192,19 @@ def test_the_command_sends_a_campaign_and_prints_the_result(world):
             call_command("survey_send", *args, "--wait", stdout=io.StringIO())
         assert words in str(exc.value)
     assert BackgroundJob.objects.count() == 2
+
+
+def test_a_job_left_running_by_a_dead_consumer_stops_blocking_after_six_hours(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    stuck = sv.survey_campaign_start(actor=world["supervisor"], form=annual())
+    BackgroundJob.objects.filter(pk=stuck.pk).update(status=J.RUNNING)
+    with pytest.raises(Conflict):
+        sv.survey_campaign_start(actor=world["supervisor"], form=annual())
+    BackgroundJob.objects.filter(pk=stuck.pk).update(
+        created_at=timezone.now() - timedelta(hours=6, minutes=1)
+    )
+    again = sv.survey_campaign_start(actor=world["supervisor"], form=annual())
+    assert job_run(again.pk).status == J.DONE

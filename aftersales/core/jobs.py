@@ -15,6 +15,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -55,6 +56,9 @@ def job_kind(code: str) -> JobKind | None:
 
 
 ACTIVE = (BackgroundJob.Status.QUEUED, BackgroundJob.Status.RUNNING)
+# A job whose consumer died (a restart during a deploy) stays "running" for ever; after this long
+# it no longer blocks a new job on the same thing, and the new one skips what the old one did.
+STALE_AFTER = timedelta(hours=6)
 
 
 def job_start(
@@ -70,7 +74,12 @@ def job_start(
     holds a row lock on that thing, so two requests at once cannot both pass the check."""
     if kind not in _KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
-    if key and BackgroundJob.objects.filter(kind=kind, key=key, status__in=ACTIVE).exists():
+    if (
+        key
+        and BackgroundJob.objects.filter(
+            kind=kind, key=key, status__in=ACTIVE, created_at__gte=timezone.now() - STALE_AFTER
+        ).exists()
+    ):
         raise Conflict(_("同一任务正在进行中，请等它完成后再试"))
     job = BackgroundJob.objects.create(
         kind=kind, key=key, params=params or {}, created_by=actor, return_url=return_url[:200]
