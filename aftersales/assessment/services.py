@@ -868,6 +868,18 @@ def employee_pay_set(
 
 
 @transaction.atomic
+def quarter_assessments_set(
+    *, staff: Any, year: int, quarters: dict[int, tuple[Any, str]], actor: Any
+) -> None:
+    """The four quarters' scores at once (quarter → (score, note)): all of them or none."""
+    for quarter in (1, 2, 3, 4):
+        score, note = quarters.get(quarter, ("", ""))
+        quarter_assessment_set(
+            staff=staff, year=year, quarter=quarter, score=score, note=note, actor=actor
+        )
+
+
+@transaction.atomic
 def quarter_assessment_set(
     *, staff: Any, year: int, quarter: int, score: Any, note: str = "", actor: Any
 ) -> QuarterAssessment | None:

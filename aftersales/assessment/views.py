@@ -9,7 +9,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -409,16 +408,15 @@ def pay_quarters(request: HttpRequest, pk: int) -> HttpResponse:
     staff = _pay_staff_or_404(request, pk)
     year = _year(request)
     try:
-        with transaction.atomic():  # all four quarters or none
-            for q in (1, 2, 3, 4):
-                services.quarter_assessment_set(
-                    staff=staff,
-                    year=year,
-                    quarter=q,
-                    score=request.POST.get(f"q{q}", ""),
-                    note=request.POST.get(f"q{q}_note", ""),
-                    actor=request.user,
-                )
+        services.quarter_assessments_set(
+            staff=staff,
+            year=year,
+            quarters={
+                q: (request.POST.get(f"q{q}", ""), request.POST.get(f"q{q}_note", ""))
+                for q in (1, 2, 3, 4)
+            },
+            actor=request.user,
+        )
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
