@@ -458,14 +458,31 @@ def slowest_statements(fn, label: str, *, explain: bool, out_dir: Path) -> list[
 def bench_kpi_inprocess(
     director, first: date, last: date, repeats: int, *, explain: str, out_dir: Path
 ) -> dict[str, dict]:
-    from aftersales.reports.selectors import Period, kpis_for_user, monthly_trend
+    from aftersales.reports import monthly
+    from aftersales.reports.models import KpiMonth
+    from aftersales.reports.selectors import Period, kpis_for_user, kpis_with_whole, monthly_trend
 
     period = Period(first, last)
     results = {}
+
+    def trend_one_month_dropped() -> object:
+        monthly.forget([first])  # what a new feedback form on one of its orders does
+        return monthly_trend(director, last=last)
+
+    def trend_cold() -> object:
+        KpiMonth.objects.all().delete()  # nothing stored: all twelve months counted
+        return monthly_trend(director, last=last)
+
     for label, fn in (
         ("kpis_for_user, whole", lambda: kpis_for_user(director, period)),
         ("kpis_for_user, cut=outlet", lambda: kpis_for_user(director, period, cut="outlet")),
-        ("monthly_trend, 12 months", lambda: monthly_trend(director, last=last)),
+        (
+            "kpis_with_whole, cut=outlet",
+            lambda: kpis_with_whole(director, period, cut="outlet"),
+        ),
+        ("monthly_trend, 12 months stored", lambda: monthly_trend(director, last=last)),
+        ("monthly_trend, one month dropped", trend_one_month_dropped),
+        ("monthly_trend, nothing stored", trend_cold),
     ):
         log(f"== {label}, {first:%Y-%m}")
         r = timed(fn, repeats)

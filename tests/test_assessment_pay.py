@@ -288,3 +288,21 @@ def test_the_pay_list_costs_the_same_queries_for_3_and_9_employees(world, hr):
     body = client.get(reverse("assessment:pay"), {"year": 2026}).content.decode()
     assert len(re.findall(r'href="/assessment/pay/\d+/', body)) == 9  # a link per employee
     assert _pay_list_queries(hr) == few
+
+
+def test_the_pay_list_pages_and_searches_with_totals_of_all_it_lists(world, hr):
+    for n in range(52):
+        f.StaffFactory(outlet=world["outlet"], employee_no=f"P{n:03d}")
+    everyone = selectors.pay_staff_for_user(hr).count()
+    assert everyone > 50
+    client = client_for(hr)
+    first = client.get(reverse("assessment:pay"), {"year": 2026}).content.decode()
+    assert len(re.findall(r'href="/assessment/pay/\d+/', first)) == 50
+    assert f"合计（{everyone} 人）" in first and 'id="next-page"' in first
+    second = client.get(reverse("assessment:pay"), {"year": 2026, "page": 2}).content.decode()
+    assert len(re.findall(r'href="/assessment/pay/\d+/', second)) == everyone - 50
+    assert 'id="next-page"' not in second
+    found = client.get(reverse("assessment:pay"), {"year": 2026, "q": "P007"}).content.decode()
+    assert len(re.findall(r'href="/assessment/pay/\d+/', found)) == 1 and "P007" in found
+    none = client.get(reverse("assessment:pay"), {"year": 2026, "q": "无此人"}).content.decode()
+    assert "没有符合条件的员工" in none

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from aftersales.quality.models import JobCost
 from aftersales.reports import kpis
 from aftersales.reports.models import KpiSettings
-from aftersales.reports.selectors import Period, kpis_for_user, period_for
+from aftersales.reports.selectors import CUTS, Period, kpis_for_user, kpis_with_whole, period_for
 
 from . import factories as f
 from .test_reports_kpis_support import make_records
@@ -152,6 +152,28 @@ def test_each_kpi_counts_its_numerator_and_denominator(world, records):
     assert v("arrival_hours").denominator == 1 and v("arrival_hours").value == pytest.approx(4)
     assert (v("parts_fill").numerator, v("parts_fill").denominator) == (2, 3)
     assert (v("survey_response").numerator, v("survey_response").denominator) == (2, 6)
+
+
+@pytest.mark.parametrize("cut", [None, *CUTS])
+@pytest.mark.parametrize("who", ["director", "manager"])
+def test_the_whole_added_up_from_a_partition_is_the_whole_counted_apart(world, records, cut, who):
+    user = world[who] if who == "director" else world[who].user
+    [apart] = kpis_for_user(user, this_month())
+    whole, rows = kpis_with_whole(user, this_month(), cut=cut)
+    # Hours are float sums: added up in another order they may differ in the last bit.
+    for name, expected in vars(apart.counts).items():
+        assert getattr(whole.counts, name) == pytest.approx(expected), name
+    for got, expected in zip(whole.values, apart.values, strict=True):
+        assert (got.name, got.met, got.denominator) == (
+            expected.name,
+            expected.met,
+            expected.denominator,
+        )
+        assert got.value == pytest.approx(expected.value)
+    if cut:
+        assert [r.key for r in rows] == [r.key for r in kpis_for_user(user, this_month(), cut=cut)]
+    else:
+        assert rows == []
 
 
 def test_the_targets_come_from_the_settings(world, records):

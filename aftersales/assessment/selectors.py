@@ -20,7 +20,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BigIntegerField, F, QuerySet, Sum
+from django.db.models import BigIntegerField, F, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Coalesce, ExtractMonth, Round
 
 from aftersales.accounts import roles
@@ -256,8 +256,18 @@ def pay_for(staff: list[Staff], year: int) -> dict[int, pay.PayOutcome]:
     return out
 
 
-def pay_list(user: Any, year: int) -> list[tuple[Staff, pay.PayOutcome]]:
-    staff = list(pay_staff_for_user(user).order_by("employee_no"))
+def pay_list(user: Any, year: int, q: str = "") -> list[tuple[Staff, pay.PayOutcome]]:
+    """Everyone the user may see (or those whose number or name contains `q`), with the year's
+    pay: one aggregate pass for all of them (the page shows a slice, the totals are of all)."""
+    qs = pay_staff_for_user(user)
+    if q:
+        qs = qs.filter(
+            Q(employee_no__icontains=q)
+            | Q(user__last_name__icontains=q)
+            | Q(user__first_name__icontains=q)
+            | Q(user__username__icontains=q)
+        )
+    staff = list(qs.select_related("user", "outlet").order_by("employee_no"))
     outcomes = pay_for(staff, year)
     return [(s, outcomes[s.pk]) for s in staff]
 

@@ -6,6 +6,7 @@ services; who sees what comes from the selectors (not yours → 404)."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -320,16 +321,40 @@ def pay_list(request: HttpRequest) -> HttpResponse:
             raise Http404
         return redirect(f"{reverse('assessment:pay-detail', args=[own.pk])}?year={_year(request)}")
     year = _year(request)
-    rows = selectors.pay_list(user, year)
+    q = request.GET.get("q", "").strip()[:50]
+    rows = selectors.pay_list(user, year, q)
     totals = {
         key: sum((getattr(o, key) for _s, o in rows), services.pay.ZERO)
         for key in ("base_salary", "work", "special", "awards", "total")
     }
+    page = _page_number(request)
+    shown = rows[(page - 1) * PAY_PAGE : page * PAY_PAGE]
     return render(
         request,
         "assessment/pay_list.html",
-        {"year": year, "rows": rows, "totals": totals, "previous": year - 1, "next": year + 1},
+        {
+            "year": year,
+            "q": q,
+            "rows": shown,
+            "count": len(rows),
+            "totals": totals,
+            "previous": year - 1,
+            "next": year + 1,
+            "page": page,
+            "has_next": len(rows) > page * PAY_PAGE,
+            "query": urlencode({"year": year, **({"q": q} if q else {})}),
+        },
     )
+
+
+PAY_PAGE = 50
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
 
 
 @login_required

@@ -24,7 +24,7 @@ from aftersales.core.jobs import job_state
 
 from .documents import KINDS, report_document_start, sees_documents
 from .models import KpiSettings
-from .selectors import CUTS, kpis_for_user, period_for, sees_kpis
+from .selectors import CUTS, kpis_with_whole, period_for, sees_kpis
 
 
 class KpiSerializer(serializers.Serializer):
@@ -87,8 +87,7 @@ class KpiView(APIView):
             today=timezone.localdate(),
         )
         settings = KpiSettings.get()
-        [whole] = kpis_for_user(user, period, settings=settings)
-        rows = kpis_for_user(user, period, cut=cut, settings=settings) if cut else []
+        whole, rows = kpis_with_whole(user, period, cut=cut, settings=settings)
         return Response(
             {
                 "date_from": period.date_from,

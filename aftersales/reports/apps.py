@@ -11,7 +11,10 @@ class ReportsConfig(AppConfig):
         from aftersales.core.jobs import JobKind, register_job_kind
         from aftersales.core.seeding import register_seeder
 
+        from . import monthly
         from .documents import DOCUMENT_JOB, report_document_run, report_document_summary
+
+        monthly.connect()
 
         register_seeder(_seed_kpi_settings, order=90)
         # Report documents are built by a background job (reports.documents).

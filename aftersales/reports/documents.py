@@ -39,7 +39,7 @@ from aftersales.supervision.selectors import (
 from . import kpis
 from .models import KpiSettings
 from .selectors import Period as KpiPeriod
-from .selectors import breaches_by_target, kpis_for_user, monthly_trend, top_faults
+from .selectors import breaches_by_target, kpis_with_whole, monthly_trend, top_faults
 
 DOCUMENT_JOB = "report_document"
 
@@ -168,7 +168,7 @@ def _kpi_sections(user: Any, period: Period) -> dict[str, Any]:
             for v in values
         ]
 
-    whole = kpis_for_user(user, window, settings=settings)[0]
+    whole, by_outlet = kpis_with_whole(user, window, cut="outlet", settings=settings)
     sections: dict[str, Any] = {
         "kpis": figures(whole.values),
         "top_faults": top_faults(user, window),
@@ -201,7 +201,7 @@ def _kpi_sections(user: Any, period: Period) -> dict[str, Any]:
                 "closed": row.counts.closed,
                 "values": [kpis.shown(row.value(n)) for n in headline],
             }
-            for row in kpis_for_user(user, window, cut="outlet", settings=settings)
+            for row in by_outlet
         ]
     return sections
 

@@ -92,3 +92,38 @@ class KpiSettings(models.Model):
     def satisfied(self) -> list[str]:
         """The satisfied grades as a list for `__in` ("ab " → ["A", "B"])."""
         return sorted({ch for ch in self.satisfied_grades.upper() if ch in GRADES})
+
+
+class KpiMonth(models.Model):
+    """The trend chart's figures of one complete month and one outlet, kept so that the dashboard
+    reads twelve months of rows instead of a year of orders and their forms (issue 5, item 7).
+
+    Filled on first read and refreshed every night for the recent months; dropped as soon as a
+    change touches the month (`reports/monthly.py`). Satisfaction is kept per grade, not as a
+    ratio, so that changing which grades count as satisfied needs no recomputation. `outlet_key`
+    is the outlet's id, 0 for orders without an outlet — a plain number rather than a foreign key
+    so that the (month, outlet) pair can be unique on every database (NULLs are distinct)."""
+
+    month = models.DateField(_("月份"))
+    outlet_key = models.IntegerField(_("服务网点"))
+    closed = models.IntegerField(_("关闭工单数"), default=0)
+    breached = models.IntegerField(_("超时工单数"), default=0)
+    items_a = models.IntegerField(default=0)
+    items_b = models.IntegerField(default=0)
+    items_c = models.IntegerField(default=0)
+    items_d = models.IntegerField(default=0)
+    items_e = models.IntegerField(default=0)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("月度指标汇总")
+        verbose_name_plural = _("月度指标汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "outlet_key"], name="kpimonth_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} #{self.outlet_key}"
+
+    def items(self, grades: Any) -> int:
+        return sum(getattr(self, f"items_{g.lower()}") for g in grades)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,8 +34,6 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
 from aftersales.accounts import roles
 from aftersales.accounts.models import Role
@@ -49,7 +47,7 @@ from aftersales.products.models import FaultCode, ProductModel
 from aftersales.service.models import SlaEvent, Status, WorkOrder
 from aftersales.supervision.models import FeedbackForm, SurveyInvitation
 
-from . import kpis
+from . import kpis, monthly
 from .kpis import KpiValue
 from .models import KpiSettings
 
@@ -482,6 +480,35 @@ def kpis_for_user(
     return rows
 
 
+# Cuts under which every counted record falls in exactly one group (the "未指定" group included):
+# the whole is the sum of the groups. Not so for technicians — an order may have several.
+PARTITIONS = ("outlet", "region", "model", "customer")
+
+
+def summed(counts: Iterable[GroupCounts]) -> GroupCounts:
+    total = GroupCounts()
+    for c in counts:
+        for f in fields(GroupCounts):
+            if f.name != "extra":
+                setattr(total, f.name, getattr(total, f.name) + getattr(c, f.name))
+    return total
+
+
+def kpis_with_whole(
+    user: Any, period: Period, *, cut: str | None, settings: KpiSettings | None = None
+) -> tuple[KpiRow, list[KpiRow]]:
+    """The whole and the rows of `cut` (none when `cut` is None). Under a partition the whole
+    is added up from the groups instead of being counted again: half the queries."""
+    settings = settings or KpiSettings.get()
+    if cut in PARTITIONS:
+        rows = kpis_for_user(user, period, cut=cut, settings=settings)
+        whole = summed(r.counts for r in rows)
+        return KpiRow(None, "", whole, kpi_values(whole, settings)), rows
+    [whole_row] = kpis_for_user(user, period, settings=settings)
+    rows = kpis_for_user(user, period, cut=cut, settings=settings) if cut else []
+    return whole_row, rows
+
+
 # --- the charts' series ---------------------------------------------------------------------
 
 
@@ -489,63 +516,20 @@ def monthly_trend(
     user: Any, *, last: date, months: int = 12, satisfied: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """Timeliness and satisfaction per month for the `months` months ending with `last`'s
-    month: two grouped queries."""
+    month: complete months from their stored figures, the current one counted live
+    (`monthly.py`)."""
+    scope = scope_for(user)
     first = last.replace(day=1)
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    end = last.replace(day=28) + timedelta(days=4)
-    period = Period(first, end.replace(day=1) - timedelta(days=1))
     if satisfied is None:
         satisfied = KpiSettings.get().satisfied
-    orders = (
-        closed_orders(user, period)
-        .annotate(month=TruncMonth("closed_at"))
-        .order_by()
-        .values("month")
-        .annotate(closed=Count("pk"), breached=Count("pk", filter=_breached()))
-    )
-    feedback = (
-        counted_feedback(user, period)
-        .annotate(month=TruncMonth("order__closed_at"))
-        .order_by()
-        .values("month")
-        .annotate(
-            **{f"{i}_a": Count("pk", filter=~Q(**{i: ""})) for i in FEEDBACK_ITEMS},
-            **{f"{i}_s": Count("pk", filter=Q(**{f"{i}__in": satisfied})) for i in FEEDBACK_ITEMS},
-        )
-    )
-
-    def month_key(value: Any) -> str:
-        if isinstance(value, datetime):
-            value = timezone.localtime(value) if timezone.is_aware(value) else value
-        return f"{value:%Y-%m}"
-
-    by_month: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in orders:
-        m = by_month[month_key(row["month"])]
-        m["closed"] += row["closed"]
-        m["breached"] += row["breached"]
-    for row in feedback:
-        m = by_month[month_key(row["month"])]
-        m["answered"] += sum(row[f"{i}_a"] for i in FEEDBACK_ITEMS)
-        m["satisfied"] += sum(row[f"{i}_s"] for i in FEEDBACK_ITEMS)
-    result = []
-    month = first
-    for _ in range(months):
-        key = f"{month:%Y-%m}"
-        m = by_month.get(key, {})
-        result.append(
-            {
-                "month": key,
-                "first": month,
-                "timeliness": kpis.rate(
-                    m.get("closed", 0) - m.get("breached", 0), m.get("closed", 0)
-                ),
-                "satisfaction": kpis.rate(m.get("satisfied", 0), m.get("answered", 0)),
-            }
-        )
-        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return result
+    if not scope.allowed:
+        return [
+            {"month": f"{m:%Y-%m}", "first": m, "timeliness": None, "satisfaction": None}
+            for m in monthly.months_between(first, last)
+        ]
+    return monthly.trend(first, last.replace(day=1), satisfied, outlet_id=scope.outlet_id)
 
 
 def top_faults(user: Any, period: Period, *, limit: int = 10) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ from .selectors import (
     complaints_by_type,
     drilldown,
     kpis_for_user,
+    kpis_with_whole,
     monthly_trend,
     page_of,
     period_for,
@@ -150,7 +151,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     cut = cut if cut in CUTS else "outlet"
     settings = KpiSettings.get()
 
-    [whole] = kpis_for_user(user, period, settings=settings)
+    # The outlet ranking is always drawn: the whole comes from the outlets' figures.
+    whole, by_outlet = kpis_with_whole(user, period, cut="outlet", settings=settings)
     tiles = [_figures(v, period, {}) for v in whole.values]
     extra = {
         "forms": whole.counts.forms,
@@ -163,10 +165,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "not_ftf_url": drill_url("not_first_time_fix", period, {}),
     }
 
-    rows = kpis_for_user(user, period, cut=cut, settings=settings)
-    by_outlet = (
-        rows if cut == "outlet" else kpis_for_user(user, period, cut="outlet", settings=settings)
-    )
+    rows = by_outlet if cut == "outlet" else kpis_for_user(user, period, cut=cut, settings=settings)
     table = []
     for row in rows:
         cuts = {cut: _cut_value(row.key)}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -295,6 +296,8 @@ class WorkOrder(models.Model):
         verbose_name=_("登记人"),
     )
     history = HistoricalRecords(excluded_fields=["received_at"])
+    # (status, closed_at) as loaded from the database; see from_db.
+    _loaded_closing: tuple[str | None, Any] = (None, None)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -311,6 +314,17 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> WorkOrder:
+        instance = super().from_db(db, field_names, values)
+        # Status and closing time as loaded: a reopen clears `closed_at`, and the stored monthly
+        # figures of the month the order leaves must be dropped (reports/monthly.py).
+        instance._loaded_closing = (
+            instance.__dict__.get("status"),
+            instance.__dict__.get("closed_at"),
+        )
+        return instance
 
     @property
     def report(self) -> ServiceReport | None:
