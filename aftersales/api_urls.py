@@ -121,3 +121,13 @@ urlpatterns += [
 from aftersales.evaluation import api as evaluation_api  # noqa: E402
 
 urlpatterns += [path("ahp/", include(evaluation_api.urlpatterns))]
+
+# AHP evaluation projects (owned by evaluation.api_projects) and the GB/T 27922
+# self-assessment (owned by certification.api).
+from aftersales.certification import api as certification_api  # noqa: E402
+from aftersales.evaluation import api_projects as evaluation_projects_api  # noqa: E402
+
+urlpatterns += [
+    path("evaluation/", include(evaluation_projects_api.urlpatterns)),
+    path("certification/", include(certification_api.urlpatterns)),
+]

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "aftersales.supervision",
     "aftersales.assessment",
     "aftersales.evaluation",
+    "aftersales.certification",
     "aftersales.reports",
     "aftersales.portal",
 ]

@@ -26,6 +26,8 @@ urlpatterns = [
     path("complaints/", include("aftersales.complaints.urls")),
     path("supervision/", include("aftersales.supervision.urls")),
     path("assessment/", include("aftersales.assessment.urls")),
+    path("evaluation/", include("aftersales.evaluation.urls")),
+    path("certification/", include("aftersales.certification.urls")),
     path("reports/documents/", include("aftersales.reports.urls_documents")),
     path("reports/", include("aftersales.reports.urls")),
     path("s/", include("aftersales.supervision.urls_public")),

@@ -182,6 +182,8 @@ def test_the_table_covers_every_registered_viewset_and_action():
         "assessment/",  # tests/test_assessment_*.py
         "reports/",  # tests/test_reports_*.py
         "ahp/",  # tests/test_ahp_*.py
+        "evaluation/",  # tests/test_evaluation_projects.py
+        "certification/",  # tests/test_certification.py (every role × every endpoint)
     }
 
 

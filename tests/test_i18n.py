@@ -356,6 +356,18 @@ def test_locale_middleware_is_active():
         ("director", "reports:dashboard", ["Analytics", "Service timeliness rate"], ["统计分析"]),
         ("director", "report_documents:index", ["Statistical reports"], ["统计报表", "月度总结"]),
         ("director", "assessment:home", ["Monthly assessment"], ["月度考核"]),
+        (
+            "director",
+            "evaluation:project_list",
+            ["Service quality evaluation", "New evaluation project"],
+            ["服务质量评价", "新建评价项目"],
+        ),
+        (
+            "director",
+            "certification:list",
+            ["After-sales service certification self-assessment", "New self-assessment"],
+            ["售后服务认证自评", "新建自评"],
+        ),
     ],
 )
 def test_page_renders_in_english(world, who, url_name, english, chinese):
@@ -490,3 +502,45 @@ def test_api_error_follows_accept_language(world):
     assert response.status_code == 400
     body = response.content.decode()
     assert "is invalid" in body and "格式不正确" not in body
+
+
+def test_evaluation_and_self_assessment_pages_render_in_english(world):
+    """The pages full of judgements and checklist items: everything but the stored names (the
+    tree's indicators, the standard's requirement texts) in English."""
+    from aftersales.accounts.models import Role
+    from aftersales.certification.demo import demo_data as certification_demo
+    from aftersales.evaluation.demo import demo_data as evaluation_demo
+
+    from . import factories as f
+
+    f.UserFactory(username="i18n-admin", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    project = evaluation_demo()
+    assessment = certification_demo(actor=world["director"])
+    assert project is not None and assessment is not None
+    expert = project.experts.order_by("pk").first()
+    data = _data_strings()
+    client = _english(client_for(world["director"]))
+    for url, words in [
+        (
+            reverse("evaluation:detail", args=[project.pk]),
+            ["Global weight", "Evaluated subject", "Pairwise comparison judgement matrices"],
+        ),
+        (reverse("evaluation:matrix", args=[project.pk, expert.pk]), ["CR"]),
+        (reverse("evaluation:scores", args=[project.pk]), ["Save"]),
+        (
+            reverse("certification:detail", args=[assessment.pk]),
+            ["Scores by category", "Gaps (by points lost, most first)", "In progress"],
+        ),
+        (reverse("certification:tree"), ["Evaluation indicators and points"]),
+    ]:
+        response = client.get(url)
+        if response.status_code == 403 or response.status_code == 404:
+            response = _english(
+                client_for(type(world["director"]).objects.get(username="i18n-admin"))
+            ).get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        for word in words:
+            assert word in page, f"{word!r} missing from {url} in English"
+        leftovers = _untranslated(page, data)
+        assert not leftovers, f"untranslated Chinese on {url}: {sorted(leftovers)}"

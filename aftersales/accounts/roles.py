@@ -129,6 +129,20 @@ def menu_for(user: Any) -> list[dict[str, str]]:
             "assessment:pay",
             has_role(user, Role.SERVICE_DIRECTOR, Role.HR, Role.ADMIN),
         ),
+        (
+            _("服务质量评价"),
+            "evaluation:project_list",
+            has_role(
+                user, Role.SERVICE_DIRECTOR, Role.QUALITY_ENGINEER, Role.SUPERVISOR, Role.ADMIN
+            ),
+        ),
+        (
+            _("认证自评"),
+            "certification:list",
+            has_role(
+                user, Role.SERVICE_DIRECTOR, Role.SUPERVISOR, Role.QUALITY_ENGINEER, Role.ADMIN
+            ),
+        ),
         (_("监督总览"), "reports:overview", oversees),
         (_("回访"), "supervision:callback_list", oversees),
         (_("客户走访"), "supervision:visit_list", oversees),

@@ -432,6 +432,11 @@ class DemoBuilder:
         # After the orders' own transactions: the "order closed" hook has sent its survey links.
         self._supervision()
         self._assessment()
+        from aftersales.certification.demo import demo_data as seed_demo_certification
+        from aftersales.evaluation.demo import demo_data as seed_demo_evaluation
+
+        seed_demo_evaluation()
+        seed_demo_certification(actor=self.users["service_director"])
         return self
 
     def _assessment(self) -> None:

@@ -351,3 +351,37 @@ def band(value: float) -> str:
         if value > lowest:
             return code
     return UNSATISFIED
+
+
+# --- several experts ----------------------------------------------------------------------------
+
+
+def geometric_mean(matrices: Sequence[Any]) -> list[list[float]]:
+    """The experts' judgements combined cell by cell: (Π a_ij^(k))^(1/m). The geometric mean of
+    reciprocal matrices is reciprocal again (the arithmetic mean is not), so the combined matrix
+    is a judgement matrix like any other; each input is validated first, and a bad cell is
+    reported with `expert` = the matrix's 0-based position."""
+    if not isinstance(matrices, Sequence) or isinstance(matrices, str) or len(matrices) == 0:
+        raise MatrixError("no_matrices", "there are no matrices to combine")
+    arrays: list[Matrix] = []
+    for k, matrix in enumerate(matrices):
+        try:
+            arrays.append(validate(matrix))
+        except MatrixError as exc:
+            exc.params["expert"] = k
+            raise
+    n = arrays[0].shape[0]
+    for k, a in enumerate(arrays):
+        if a.shape[0] != n:
+            raise MatrixError(
+                "size_mismatch",
+                f"matrix {k} has {a.shape[0]} rows, the first has {n}",
+                expert=k,
+                n=n,
+                size=a.shape[0],
+            )
+    # Means of logarithms: a product of many judgements of 9 would overflow long before a sum of
+    # their logarithms does, and exp(−x) = 1/exp(x) keeps the result reciprocal to rounding.
+    logs = np.mean(np.log(np.stack(arrays)), axis=0)
+    combined = np.exp((logs - logs.T) / 2.0)
+    return combined.tolist()

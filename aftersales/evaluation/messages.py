@@ -35,6 +35,8 @@ def error_message(error: AhpError) -> str:
         "bad_k": _("比值 K 必须是正数"),
         "bad_new_weight": _("新权重必须是 0 到 1 之间（不含 0 和 1）的数"),
         "last_element": _("只有一个要素时不能删除或调整其权重"),
+        "no_matrices": _("还没有可以合成的判断矩阵"),
+        "size_mismatch": _("第 %(expert)s 个判断矩阵有 %(size)s 阶，与第一个的 %(n)s 阶不同"),
     }
     template = templates.get(error.code)
     if template is None:
