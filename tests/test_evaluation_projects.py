@@ -840,3 +840,20 @@ def test_the_menu_leads_the_evaluating_roles_to_the_projects(world):
     for role, user in user_per_role(world).items():
         urls = [item["url"] for item in menu_for(user)]
         assert ("/evaluation/" in urls) == (role in ALLOWED), role
+
+
+@pytest.mark.parametrize(
+    ("action", "field"),
+    [("expert-remove", "expert"), ("subject-remove", "subject"), ("subject-add", "outlet")],
+)
+def test_a_posted_id_that_is_not_a_number_answers_404_and_changes_nothing(
+    project, evaluator, action, field
+):
+    from aftersales.evaluation.models import ProjectEvent
+
+    before = ProjectEvent.objects.filter(project=project).count()
+    client = client_for(evaluator)
+    url = reverse("evaluation:action", args=[project.pk, action])
+    assert client.post(url, {field: "abc", "name": "厂商甲"}).status_code == 404
+    assert ProjectEvent.objects.filter(project=project).count() == before
+    assert not project.subjects.exists()

@@ -153,6 +153,14 @@ def _node(project: Project, raw: Any) -> Node:
         raise Http404 from None
 
 
+def _id(raw: Any) -> int:
+    """A posted id; anything that is not one answers 404 like an id that does not exist."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
 def _optional_node(project: Project, raw: Any) -> Node | None:
     return _node(project, raw) if raw not in (None, "", "goal") else None
 
@@ -202,7 +210,7 @@ def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.expert_add(project=project, name=post.get("name", ""), actor=user)
             done, anchor = _("已添加专家"), "experts"
         elif action == "expert-remove":
-            expert = Expert.objects.filter(project=project, pk=post.get("expert") or 0).first()
+            expert = Expert.objects.filter(project=project, pk=_id(post.get("expert"))).first()
             if expert is None:
                 raise Http404
             services.expert_remove(expert=expert, actor=user)
@@ -210,7 +218,7 @@ def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "subject-add":
             outlet = None
             if post.get("outlet"):
-                outlet = Outlet.objects.filter(pk=post["outlet"]).first()
+                outlet = Outlet.objects.filter(pk=_id(post["outlet"])).first()
                 if outlet is None:
                     raise Http404
             services.subject_add(
@@ -222,7 +230,7 @@ def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             )
             done, anchor = _("已添加评价对象"), "subjects"
         elif action == "subject-remove":
-            subject = Subject.objects.filter(project=project, pk=post.get("subject") or 0).first()
+            subject = Subject.objects.filter(project=project, pk=_id(post.get("subject"))).first()
             if subject is None:
                 raise Http404
             services.subject_remove(subject=subject, actor=user)
