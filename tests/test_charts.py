@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from aftersales.core.charts import bars_svg, stacked_bars_svg
+from aftersales.core.charts import bars_svg, grouped_bars_svg, stacked_bars_svg
 
 
 def chart(n: int) -> str:
@@ -39,3 +39,19 @@ def test_names_typed_by_people_are_escaped_in_the_markup():
     svg = bars_svg(categories=["<script>alert(1)</script>", 'a&b"'], values=[1, 2], label="<x>")
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert "<title>&lt;x&gt;</title>" in svg
+
+
+def test_grouped_bars_draw_one_bar_per_series_in_each_group_with_a_legend():
+    svg = grouped_bars_svg(
+        categories=["服务人员", "综合得分"],
+        series=[("<甲>公司", [92.0, 90.5]), ("乙公司", [72.6, 77.9])],
+        label="对比",
+        xmax=105,
+    )
+    assert svg.startswith("<svg") and "<title>对比</title>" in svg
+    for text in ("服务人员", "综合得分", "&lt;甲&gt;公司", "乙公司", "92.0", "77.9"):
+        assert text in svg, text
+    assert "<甲>" not in svg
+    other = grouped_bars_svg(categories=["x"], series=[("a", [1.0])], label="y")
+    ids = [set(re.findall(r'\bid="([^"]+)"', s)) for s in (svg, other)]
+    assert not ids[0] & ids[1]

@@ -123,6 +123,49 @@ def bars_svg(
     return _svg(fig, label)
 
 
+def grouped_bars_svg(
+    *,
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    label: str,
+    xmax: float | None = None,
+    colours: Sequence[str] = PALETTE,
+) -> str:
+    """Horizontal bars in groups: one group per category, one bar per series inside it, each
+    with its value, and a legend of the series (e.g. subjects compared criterion by criterion).
+    `xmax` fixes the axis (a 0–100 score), otherwise matplotlib picks it."""
+    groups = max(1, len(categories))
+    bars = max(1, len(series))
+    height = 0.8 / bars
+    fig = Figure(figsize=(7, 0.6 + groups * (0.25 + 0.22 * bars)))
+    ax = fig.add_subplot()
+    for index, (name, values) in enumerate(series):
+        positions = [g + (index - (bars - 1) / 2) * height for g in range(len(categories))]
+        drawn = ax.barh(
+            positions,
+            [float(v) for v in values],
+            height=height * 0.92,
+            label=name,
+            color=colours[index % len(colours)],
+        )
+        ax.bar_label(drawn, fmt="%.1f", fontsize=7, padding=2)
+    ax.set_yticks(list(range(len(categories))), labels=list(categories), fontsize=9)
+    ax.invert_yaxis()
+    if xmax is not None:
+        ax.set_xlim(0, xmax)
+    ax.tick_params(axis="x", labelsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(
+        ncols=min(bars, 4),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.08),
+        frameon=False,
+        fontsize=8,
+    )
+    return _svg(fig, label)
+
+
 def lines_svg(
     *,
     categories: Sequence[str],

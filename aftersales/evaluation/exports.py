@@ -8,10 +8,10 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.core.charts import grouped_bars_svg
 from aftersales.core.excel import xlsx_workbook_bytes
 from aftersales.core.pdf import render_pdf
 
-from .charts import comparison_svg
 from .selectors import Summary
 
 
@@ -29,7 +29,10 @@ def comparison_chart(summary: Summary) -> str | None:
         )
         for r in scored
     ]
-    return comparison_svg(categories=categories, series=series, label=_("评价对象得分对比"))
+    # Scores are 0–100: a little room after 100 for the value written at the bar's end.
+    return grouped_bars_svg(
+        categories=categories, series=series, label=_("评价对象得分对比"), xmax=105
+    )
 
 
 def _r(value: float | None, places: int = 4) -> float | None:
