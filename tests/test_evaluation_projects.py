@@ -11,6 +11,7 @@ import subprocess
 import numpy as np
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -333,7 +334,12 @@ def test_removing_a_criterion_after_weighting_applies_the_seed_s_rule(weighted, 
     assert len(indicators(weighted)) == 12  # its three indicators went with it
     assert Judgement.objects.count() == judged - 1  # its own matrix too
     event = ProjectEvent.objects.filter(project=weighted, action="node_remove").get()
-    assert "0.1813" in event.detail
+    assert "0.1813" in event.detail and event.text == event.detail
+    # The log is kept as its messages and values: each reader reads it in their language.
+    with translation.override("en"):
+        english = event.text
+    assert "备件管理" in english and "0.1813" in english
+    assert "删除" not in english and "其余要素" not in english
     # Recomputing keeps the adjusted goal weights: no matrix covers the three criteria.
     services.weights_compute(project=weighted, actor=evaluator)
     assert [round(c.local_weight, 4) for c in criteria(weighted)] == [0.1362, 0.0667, 0.7972]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.network.models import Outlet
@@ -309,14 +310,19 @@ class Score(models.Model):
 
 
 class ProjectEvent(models.Model):
-    """What changed and why, in the words shown to people (e.g. which adjustment rule gave the
-    new weights): a project's history, written in the same transaction as the change."""
+    """What changed and why (e.g. which adjustment rule gave the new weights): a project's
+    history, written in the same transaction as the change. The sentence is kept as its source
+    messages and their values (`parts`) and translated when shown, so each reader sees it in
+    their language; `detail` is the same sentence in the writer's language, for the admin and
+    for searching."""
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("项目")
     )
     action = models.CharField(_("操作"), max_length=30)
     detail = models.TextField(_("说明"), blank=True)
+    # [[source message, {name: value}], …]: the sentence's pieces, before translation.
+    parts = models.JSONField(default=list, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -332,4 +338,11 @@ class ProjectEvent(models.Model):
         verbose_name_plural = _("项目记录")
 
     def __str__(self) -> str:
-        return self.detail
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """The sentence in the active language."""
+        if not self.parts:
+            return self.detail
+        return "".join(gettext(message) % values for message, values in self.parts)

@@ -17,6 +17,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftersales.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from aftersales.network.models import Outlet
@@ -59,8 +60,19 @@ def _lock(project: Project, actor: Any) -> Project:
     return locked
 
 
-def _event(project: Project, action: str, detail: str, actor: Any) -> None:
-    ProjectEvent.objects.create(project=project, action=action, detail=detail, actor=actor)
+Part = tuple[str, dict[str, Any]]
+
+
+def _event(project: Project, action: str, actor: Any, *parts: Part) -> None:
+    """Record a change; `parts` are (gettext_noop message, values) pairs, translated when read."""
+    detail = "".join(_(message) % values for message, values in parts)
+    ProjectEvent.objects.create(
+        project=project,
+        action=action,
+        detail=detail,
+        parts=[[message, values] for message, values in parts],
+        actor=actor,
+    )
 
 
 def _name(value: Any, label: str, field: str = "name") -> str:
@@ -133,7 +145,7 @@ def project_create(
         for criterion, (_name_, children) in zip(criteria, tree, strict=True)
         for k, name in enumerate(children)
     )
-    _event(project, "create", _("创建项目"), actor)
+    _event(project, "create", actor, (gettext_noop("创建项目"), {}))
     return project
 
 
@@ -227,7 +239,7 @@ def project_copy(*, project: Project, actor: Any) -> Project:
             )
         )
     Score.objects.bulk_create(new_scores)
-    _event(copy, "copy", _("由项目 #%(id)s 复制") % {"id": source.pk}, actor)
+    _event(copy, "copy", actor, (gettext_noop("由项目 #%(id)s 复制"), {"id": source.pk}))
     return copy
 
 
@@ -240,7 +252,7 @@ def project_finish(*, project: Project, actor: Any) -> Project:
     locked.finished_at = timezone.now()
     locked.finished_by = actor
     locked.save(update_fields=["status", "finished_at", "finished_by"])
-    _event(locked, "finish", _("完成项目，内容冻结"), actor)
+    _event(locked, "finish", actor, (gettext_noop("完成项目，内容冻结"), {}))
     return locked
 
 
@@ -287,7 +299,12 @@ def node_add(
         if locked.weights_at is not None:
             node.local_weight, node.weight_source = 1.0, Node.Source.SINGLE
         node.save()
-        _event(locked, "node_add", _("在“%(p)s”下添加“%(n)s”") % {"p": label, "n": name}, actor)
+        _event(
+            locked,
+            "node_add",
+            actor,
+            (gettext_noop("在“%(p)s”下添加“%(n)s”"), {"p": label, "n": name}),
+        )
         return node
     reference = _node_of(locked, ratio_to) if ratio_to is not None else None
     if reference is None or reference.parent_id != (parent_node.pk if parent_node else None):
@@ -304,9 +321,13 @@ def node_add(
     _event(
         locked,
         "node_add",
-        _("在“%(p)s”下添加“%(n)s”，K = %(k)s（相对“%(r)s”），新权重 %(w)s，其余按比例调整")
-        % {"p": label, "n": name, "k": f"{ratio:g}", "r": reference.name, "w": _fmt(new[-1])},
         actor,
+        (
+            gettext_noop(
+                "在“%(p)s”下添加“%(n)s”，K = %(k)s（相对“%(r)s”），新权重 %(w)s，其余按比例调整"
+            ),
+            {"p": label, "n": name, "k": f"{ratio:g}", "r": reference.name, "w": _fmt(new[-1])},
+        ),
     )
     return node
 
@@ -330,7 +351,12 @@ def node_rename(*, node: Node, name: str, actor: Any) -> Node:
         raise ValidationFailed(_("同一层级已有名为“%(name)s”的要素") % {"name": name}, field="name")
     old, node.name = node.name, name
     node.save(update_fields=["name"])
-    _event(locked, "node_rename", _("“%(old)s”改名为“%(new)s”") % {"old": old, "new": name}, actor)
+    _event(
+        locked,
+        "node_rename",
+        actor,
+        (gettext_noop("“%(old)s”改名为“%(new)s”"), {"old": old, "new": name}),
+    )
     return node
 
 
@@ -366,15 +392,20 @@ def node_remove(*, node: Node, actor: Any) -> None:
             _("“%(p)s”下只剩这一个指标；如不再评价该准则，请删除准则本身") % {"p": label}
         )
     rest = [s for s in siblings if s.pk != node.pk]
-    detail = _("删除“%(n)s”及其下级要素") % {"n": node.name}
+    parts: list[Part] = [(gettext_noop("删除“%(n)s”及其下级要素"), {"n": node.name})]
     if locked.weights_at is not None:
         weights = _sibling_weights(siblings, label)
         index = next(i for i, s in enumerate(siblings) if s.pk == node.pk)
         new = _ahp(ahp.remove, weights, index)
         _save_weights(rest, new, Node.Source.ADJUSTMENT)
-        detail += _("；其余要素权重按 w′ = w ÷ (1 − %(w)s) 调整") % {"w": _fmt(weights[index])}
+        parts.append(
+            (
+                gettext_noop("；其余要素权重按 w′ = w ÷ (1 − %(w)s) 调整"),
+                {"w": _fmt(weights[index])},
+            )
+        )
     node.delete()  # cascades to its indicators, their scores and the matrices under it
-    _event(locked, "node_remove", detail, actor)
+    _event(locked, "node_remove", actor, *parts)
 
 
 @transaction.atomic
@@ -401,9 +432,11 @@ def node_set_weight(*, node: Node, weight: Any, actor: Any) -> Node:
     _event(
         locked,
         "node_weight",
-        _("“%(n)s”的权重由 %(old)s 调整为 %(new)s，同层其余要素按比例调整")
-        % {"n": node.name, "old": _fmt(weights[index]), "new": _fmt(target)},
         actor,
+        (
+            gettext_noop("“%(n)s”的权重由 %(old)s 调整为 %(new)s，同层其余要素按比例调整"),
+            {"n": node.name, "old": _fmt(weights[index]), "new": _fmt(target)},
+        ),
     )
     node.refresh_from_db()
     return node
@@ -420,7 +453,7 @@ def expert_add(*, project: Project, name: str, actor: Any, user: Any = None) -> 
         raise ValidationFailed(_("已有名为“%(name)s”的专家") % {"name": name}, field="name")
     order = Expert.objects.filter(project=locked).count()
     expert = Expert.objects.create(project=locked, name=name, user=user, order=order)
-    _event(locked, "expert_add", _("添加专家“%(n)s”") % {"n": name}, actor)
+    _event(locked, "expert_add", actor, (gettext_noop("添加专家“%(n)s”"), {"n": name}))
     return expert
 
 
@@ -429,7 +462,12 @@ def expert_remove(*, expert: Expert, actor: Any) -> None:
     locked = _lock(expert.project, actor)
     expert = Expert.objects.get(pk=expert.pk, project=locked)
     expert.delete()  # with the expert's judgements and scores
-    _event(locked, "expert_remove", _("删除专家“%(n)s”及其判断和评分") % {"n": expert.name}, actor)
+    _event(
+        locked,
+        "expert_remove",
+        actor,
+        (gettext_noop("删除专家“%(n)s”及其判断和评分"), {"n": expert.name}),
+    )
 
 
 def parse_judgement(value: Any) -> float | None:
@@ -608,7 +646,7 @@ def weights_compute(*, project: Project, actor: Any) -> Project:
             )
     locked.weights_at = timezone.now()
     locked.save(update_fields=["weights_at"])
-    _event(locked, "weights", _("根据专家判断矩阵（几何平均合成）计算权重"), actor)
+    _event(locked, "weights", actor, (gettext_noop("根据专家判断矩阵（几何平均合成）计算权重"), {}))
     return locked
 
 
@@ -644,7 +682,7 @@ def subject_add(
     subject = Subject.objects.create(
         project=locked, name=name, kind=kind, outlet=outlet, order=order
     )
-    _event(locked, "subject_add", _("添加评价对象“%(n)s”") % {"n": name}, actor)
+    _event(locked, "subject_add", actor, (gettext_noop("添加评价对象“%(n)s”"), {"n": name}))
     return subject
 
 
@@ -653,7 +691,12 @@ def subject_remove(*, subject: Subject, actor: Any) -> None:
     locked = _lock(subject.project, actor)
     subject = Subject.objects.get(pk=subject.pk, project=locked)
     subject.delete()
-    _event(locked, "subject_remove", _("删除评价对象“%(n)s”及其评分") % {"n": subject.name}, actor)
+    _event(
+        locked,
+        "subject_remove",
+        actor,
+        (gettext_noop("删除评价对象“%(n)s”及其评分"), {"n": subject.name}),
+    )
 
 
 def parse_score(value: Any) -> Decimal | None:
