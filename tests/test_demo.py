@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db.models import F
 
 from aftersales.accounts.models import Role, User
-from aftersales.core.demo import CUSTOMERS, DEMO_PASSWORD, build_demo
+from aftersales.core.demo import CUSTOMERS, DEMO_PASSWORD, build_demo, login_table
 from aftersales.customers.models import Customer
 from aftersales.network.models import Staff
 from aftersales.service.dispatch import qualification_problems
@@ -48,6 +48,16 @@ def test_there_is_one_login_per_role_with_the_shared_password(demo):
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
     assert not User.objects.filter(is_superuser=True).exclude(username="admin").exists()
+
+
+def test_every_login_starts_on_a_page_it_may_open(demo, client):
+    """The printed table sends each role to its own work: the page opens for that login."""
+    for row in login_table():
+        assert row["start"] != "/", row
+        client.force_login(User.objects.get(username=row["username"]))
+        assert client.get(row["start"]).status_code == 200, row
+    starts = {row["role"]: row["start"] for row in login_table()}
+    assert starts["hr"] == "/assessment/" and starts["parts_keeper"] == "/parts/"
 
 
 def test_the_customer_login_sees_its_own_units_and_orders(demo):

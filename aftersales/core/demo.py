@@ -45,7 +45,7 @@ LOGINS: list[Login] = [
     Login(
         "station_manager", "station_manager", "刘强", "service", "service:dispatch_board", "朝阳"
     ),
-    Login("service_director", "service_director", "陈静", "service", "service:order_list"),
+    Login("service_director", "service_director", "陈静", "service", "reports:dashboard"),
     Login(
         "supervisor",
         "supervisor",
@@ -54,10 +54,10 @@ LOGINS: list[Login] = [
         "supervision:callback_list",
         "监督部负责人",
     ),
-    Login("quality_engineer", "quality_engineer", "孙磊", "quality", "service:order_list"),
-    Login("parts_keeper", "parts_keeper", "周芳", "parts", "admin:index"),
-    Login("finance", "finance", "吴昊", "finance", "service:order_list"),
-    Login("hr", "hr", "郑丽", "hr", "admin:index"),
+    Login("quality_engineer", "quality_engineer", "孙磊", "quality", "quality:home"),
+    Login("parts_keeper", "parts_keeper", "周芳", "parts", "parts:home"),
+    Login("finance", "finance", "吴昊", "finance", "quality:costs"),
+    Login("hr", "hr", "郑丽", "hr", "assessment:home"),
     Login("admin", "admin", "系统管理员", "it", "admin:index"),
 ]
 
