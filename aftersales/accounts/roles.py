@@ -6,6 +6,7 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Role
 
@@ -97,6 +98,55 @@ def sees_personal_data(user: Any) -> bool:
         Role.ADMIN,
         Role.CUSTOMER,
     )
+
+
+# The top bar's drop-downs: which entries (by URL name) sit under which heading. Everything
+# else is a top-level link; a heading with one entry for this user shows that entry alone.
+MENU_GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (
+        _("统计与考核"),
+        (
+            "reports:dashboard",
+            "assessment:home",
+            "assessment:pay",
+            "evaluation:project_list",
+            "certification:list",
+        ),
+    ),
+    (
+        _("监督"),
+        (
+            "reports:overview",
+            "supervision:callback_list",
+            "supervision:visit_list",
+            "supervision:suggestion_list",
+            "supervision:survey_list",
+            "supervision:mystery_list",
+        ),
+    ),
+    (_("备件与质量"), ("parts:home", "quality:home", "quality:costs")),
+    (pgettext_lazy("menu heading", "投诉"), ("complaints:ledger", "complaints:penalties")),
+)
+
+
+def menu_groups(user: Any) -> list[dict[str, Any]]:
+    """The menu as the top bar shows it: links and headings with their links, in the order of
+    `menu_for` (a heading stands where its first entry would)."""
+    group_of = {name: index for index, (_label, names) in enumerate(MENU_GROUPS) for name in names}
+    entries: list[dict[str, Any]] = []
+    placed: dict[int, dict[str, Any]] = {}
+    for item in menu_for(user):
+        index = group_of.get(item["name"])
+        if index is None:
+            entries.append({"label": item["label"], "url": item["url"]})
+            continue
+        if index not in placed:
+            placed[index] = {"label": str(MENU_GROUPS[index][0]), "entries": []}
+            entries.append(placed[index])
+        placed[index]["entries"].append(item)
+    # A heading over a single entry is only a detour. ("entries", not "items": a template
+    # would read `item.items` as the dict's method.)
+    return [e["entries"][0] if "entries" in e and len(e["entries"]) == 1 else e for e in entries]
 
 
 def menu_for(user: Any) -> list[dict[str, str]]:
@@ -196,7 +246,7 @@ def menu_for(user: Any) -> list[dict[str, str]]:
         if not ok:
             continue
         try:
-            menu.append({"label": str(label), "url": reverse(name)})
+            menu.append({"label": str(label), "url": reverse(name), "name": name})
         except NoReverseMatch:
             continue  # an app that is not installed in this deployment
     return menu

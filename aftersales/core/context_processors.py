@@ -10,9 +10,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from aftersales.accounts.roles import menu_for
+    from aftersales.accounts.roles import menu_groups
 
-    context: dict[str, Any] = {"nav_items": menu_for(user)}
+    context: dict[str, Any] = {"nav_items": menu_groups(user)}
     if user.is_superuser or getattr(user, "role", "") == "admin":
         from .calendar import missing_calendar_years
 

@@ -33,7 +33,16 @@ def test_the_director_drills_down_and_downloads_the_monthly_pdf(
     )
 
     page = login(world["director"])
-    page.goto(f"{live_server.url}/reports/")
+    # Through the top bar: the heading opens its drop-down, the entry opens the dashboard.
+    page.goto(f"{live_server.url}/orders/")
+    group = page.locator("details.nav-group", has_text="统计与考核")
+    entry = group.get_by_role("link", name="统计分析")
+    assert not entry.is_visible()
+    group.locator("summary").click()
+    page.screenshot(path=str(artifacts / "00-menu.png"))
+    entry.click()
+    page.wait_for_url("**/reports/")
+    assert page.locator("details.nav-group a.active", has_text="统计分析").count() == 1
     timeliness = page.locator("#tile-timeliness .tile-value").inner_text().strip()
     satisfaction = page.locator("#tile-satisfaction .tile-value").inner_text().strip()
     assert (timeliness, satisfaction) == ("50.0%", "66.7%")

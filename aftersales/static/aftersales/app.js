@@ -10,6 +10,24 @@
   }
 
   onReady(function () {
+    // The top bar's drop-downs (<details data-nav-group>): one open at a time, closed by a
+    // click elsewhere or Escape. Without scripts each still opens and closes on its heading.
+    var groups = Array.prototype.slice.call(document.querySelectorAll("details[data-nav-group]"));
+    groups.forEach(function (group) {
+      group.addEventListener("toggle", function () {
+        if (!group.open) return;
+        groups.forEach(function (other) { if (other !== group) other.open = false; });
+      });
+    });
+    document.addEventListener("click", function (event) {
+      groups.forEach(function (group) {
+        if (group.open && !group.contains(event.target)) group.open = false;
+      });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") groups.forEach(function (group) { group.open = false; });
+    });
+
     // Destructive actions ask first: <form data-confirm="question">.
     document.addEventListener("submit", function (event) {
       var form = event.target;
