@@ -247,3 +247,29 @@ def test_an_inactive_user_is_not_notified(world, order):
     )
     sla_sweep(now=at(11, 1))
     assert [m.recipient_user.username for m in messages("sla_breach")] == ["deputy"]
+
+
+def test_a_reopened_order_gets_a_new_resolution_target_from_the_reopening(world):
+    order = intake(world, now=datetime.now(tz=SH))
+    for action in ("respond", "resolve_remote", "close"):
+        work_order_transition(order=order, action=action, actor=world["agent"])
+    assert not order.sla_events.exists()  # resolved in time
+    # Days later (the first round's resolution target has passed), the customer reopens.
+    WorkOrder.objects.filter(pk=order.pk).update(
+        resolution_due=datetime.now(tz=SH) - timedelta(days=2)
+    )
+    order.refresh_from_db()
+    before = datetime.now(tz=SH)
+    reopened = work_order_transition(
+        order=order, action="reopen", actor=world["agent"], reason="空调又不制冷了"
+    )
+    assert reopened.resolution_due is not None and reopened.resolution_due > before
+    row = reopened.transitions.get(action="reopen")
+    assert row.data["resolution_due"] == reopened.resolution_due.isoformat()
+    assert reopened.response_due == order.response_due  # met in the first round: unchanged
+    # The second round is not late the moment it starts …
+    sla_sweep(now=datetime.now(tz=SH))
+    assert ("resolution", "breach") not in events(reopened)
+    # … but is once its new target passes.
+    sla_sweep(now=reopened.resolution_due + timedelta(minutes=1))
+    assert ("resolution", "breach") in events(reopened)

@@ -65,7 +65,13 @@ from .models import (
     WorkOrder,
     WorkOrderTransition,
 )
-from .sla import compute_deadlines, pick_policy, site_distance, sla_record_late
+from .sla import (
+    compute_deadlines,
+    pick_policy,
+    resolution_due_after_reopen,
+    site_distance,
+    sla_record_late,
+)
 
 # The phone rules live in core so that imports and forms share them; re-exported here for callers.
 __all__ = ["is_mobile", "normalise_phone"]
@@ -665,13 +671,18 @@ def _apply(
         order.reopen_count += 1
         order.resolved_at = None
         order.closed_at = None
+        order.resolution_due = resolution_due_after_reopen(order=order, now=now)
+        extra: dict[str, Any] = {
+            "resolution_due": order.resolution_due.isoformat() if order.resolution_due else None
+        }
         report = order.report
         if report is not None and report.is_signed:
             # The signed report stays frozen as it was; the new round of work goes into a new
             # revision that the customer must sign before the order can close again.
             new = _report_revision_from(report)
             order._report_cache = new  # the property cached the revision just superseded
-            return {"report_revision": new.revision}
+            extra["report_revision"] = new.revision
+        return extra
     return {}
 
 

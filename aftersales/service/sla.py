@@ -100,6 +100,19 @@ def compute_deadlines(
     }
 
 
+def resolution_due_after_reopen(*, order: WorkOrder, now: datetime) -> datetime | None:
+    """A reopened order gets a new resolution target counted from the reopening: the first
+    round's target lies in the past, and the second round of work would be "late" the moment it
+    starts (and escalated minutes later). Response and arrival were met in the first round and
+    keep their targets. A breach of the first round stays recorded: it counts once."""
+    policy = order.sla_policy
+    if policy is None:
+        return order.resolution_due
+    return BusinessCalendar().add(
+        now, hours(policy.resolution_hours), round_the_clock=policy.round_the_clock
+    )
+
+
 # --- the sweep ------------------------------------------------------------------------------
 
 _TARGETS = (
