@@ -54,6 +54,11 @@ def test_the_excel_export_neutralises_formula_cells(world):
     row = [c.value for c in list(ws.iter_rows(min_row=2, max_row=2))[0]]
     assert '\'=HYPERLINK("http://x")' in row
     assert "'+cmd|' /C calc'!A0" in row
+    # The ledger names complainants: the export is logged (PIPL).
+    from aftersales.core.models import ExportLog
+
+    entry = ExportLog.objects.get(what="complaints")
+    assert entry.actor == world["supervisor"] and entry.rows == ws.max_row - 1 >= 1
 
 
 def test_an_agent_records_a_complaint_through_the_form(world):

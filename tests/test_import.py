@@ -506,3 +506,49 @@ def test_the_api_asks_for_a_file_and_a_known_kind(world):
     response = client.post("/api/v1/imports/planets/", {"file": upload}, format="multipart")
     assert response.status_code == 400
     assert "planets" in response.json()["detail"]
+
+
+def test_exports_of_personal_data_are_logged_with_who_how_many_and_whether_masked(
+    world, order, tmp_path
+):
+    from aftersales.core.models import ExportLog
+
+    finance = f.UserFactory(username="fin2", role=Role.FINANCE, department="finance")
+    director = world["director"]
+    export_master_data(kind="customers", actor=director, fmt="csv")
+    export_master_data(kind="customers", actor=finance, fmt="xlsx")
+    export_master_data(kind="staff", actor=director, fmt="csv")
+    export_master_data(kind="outlets", actor=director, fmt="csv")  # no personal data: not logged
+    logged = list(
+        ExportLog.objects.order_by("id").values_list("actor__username", "what", "fmt", "masked")
+    )
+    assert logged == [
+        (director.username, "customers", "csv", False),
+        ("fin2", "customers", "xlsx", True),
+        (director.username, "staff", "csv", False),
+    ]
+    first = ExportLog.objects.order_by("id").first()
+    assert first is not None and first.rows == Customer.objects.count() > 0
+    call_command("export_master_data", "customers", str(tmp_path / "c.csv"), stdout=io.StringIO())
+    last = ExportLog.objects.order_by("-id").first()
+    assert last is not None and last.actor is None  # the command line
+
+
+def test_the_export_log_is_for_administrators_and_cannot_be_edited(world):
+    from aftersales.core.models import ExportLog
+
+    export_master_data(kind="customers", actor=world["director"], fmt="csv")
+    url = reverse("admin:core_exportlog_changelist")
+    admin = f.UserFactory(username="adm", role=Role.ADMIN, is_staff=True)
+    assert client_for(admin).get(url).status_code == 200
+    assert client_for(world["director"]).get(url).status_code in (302, 403)
+    entry = ExportLog.objects.get()
+    rows = entry.rows
+    change = reverse("admin:core_exportlog_change", args=[entry.pk])
+    client_for(admin).post(change, {"rows": rows + 5, "masked": "on"})
+    entry.refresh_from_db()
+    assert (entry.rows, entry.masked) == (rows, False)
+    assert client_for(admin).post(
+        reverse("admin:core_exportlog_delete", args=[entry.pk]), {"post": "yes"}
+    ).status_code in (302, 403)
+    assert ExportLog.objects.filter(pk=entry.pk).exists()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aftersales.core.audit import export_logged
 from aftersales.core.errors import ServiceError
 from aftersales.core.excel import xlsx_bytes
 
@@ -149,7 +150,17 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
         _("是否超期"),
         _("重复投诉"),
     ]
-    content = xlsx_bytes(headers, _ledger_rows(qs), title=_("客户投诉登记追踪表"))
+    rows = list(_ledger_rows(qs))
+    content = xlsx_bytes(headers, rows, title=_("客户投诉登记追踪表"))
+    # The ledger names complainants and customers: a personal-data export (PIPL).
+    export_logged(
+        actor=request.user,
+        what="complaints",
+        label=_("客户投诉登记追踪表"),
+        fmt="xlsx",
+        rows=len(rows),
+        masked=False,
+    )
     response = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -20,7 +20,7 @@ from unfold.widgets import UnfoldAdminIntegerFieldWidget
 
 from .admin_site import RoleModelAdmin
 from .calendar import missing_calendar_years
-from .models import BackgroundJob, BusinessDay
+from .models import BackgroundJob, BusinessDay, ExportLog
 
 
 def _is_admin(user: Any) -> bool:
@@ -159,6 +159,27 @@ class BackgroundJobAdmin(RoleModelAdmin):
     readonly_fields = [f.name for f in BackgroundJob._meta.fields]
     ordering = ("-created_at", "-id")
     show_full_result_count = False
+
+    def may_view(self, user: Any) -> bool:
+        return _is_admin(user)
+
+    def may_edit(self, user: Any) -> bool:
+        return False
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(RoleModelAdmin):
+    """Who took personal data out of the system (PIPL): administrators read it; nobody edits or
+    deletes a line."""
+
+    allow_add = allow_delete = False
+    list_display = ("at", "actor", "label", "fmt", "rows", "masked")
+    list_filter = ("what", "masked")
+    list_select_related = ("actor",)
+    search_fields = ("actor__username", "label")
+    readonly_fields = [f.name for f in ExportLog._meta.fields]
+    ordering = ("-at", "-id")
+    date_hierarchy = "at"
 
     def may_view(self, user: Any) -> bool:
         return _is_admin(user)

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from .audit import export_logged
 from .errors import PermissionDenied, ValidationFailed
 from .excel import csv_text, safe_cell, xlsx_bytes
 
@@ -245,6 +246,12 @@ class Importer:
     kind: ClassVar[str]
     label: ClassVar[Any]  # a lazy translation
     columns: ClassVar[Sequence[Column]]
+    # Whether the export carries people's names, phone numbers or addresses: such exports are
+    # logged (core.audit, PIPL); `masks_for` says whether this actor gets them masked.
+    personal: ClassVar[bool] = False
+
+    def masks_for(self, actor: Any) -> bool:
+        return False
 
     def may_import(self, actor: Any) -> bool:
         raise NotImplementedError
@@ -431,10 +438,20 @@ def export_master_data(*, kind: str, actor: Any, fmt: str = "xlsx") -> tuple[byt
     if actor is not None and not importer.may_export(actor):
         raise PermissionDenied(_("您没有导出该类数据的权限"))
     headers = [c.header for c in importer.columns]
-    rows = importer.export_rows(actor)
-    # Exports of personal data are logged (PIPL): who exported which kind.
+    rows = list(importer.export_rows(actor))
+    encoded = _encode(headers, rows, fmt, f"{kind}-export", str(importer.label))
+    if importer.personal:
+        # Exports of personal data are logged (PIPL): who exported what, how much, masked or not.
+        export_logged(
+            actor=actor,
+            what=kind,
+            label=importer.label,
+            fmt=fmt,
+            rows=len(rows),
+            masked=importer.masks_for(actor),
+        )
     log.info("export %s by %s", kind, getattr(actor, "username", "command line"))
-    return _encode(headers, rows, fmt, f"{kind}-export", str(importer.label))
+    return encoded
 
 
 def template_file(*, kind: str, fmt: str = "xlsx") -> tuple[bytes, str, str]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -111,3 +112,32 @@ class JobFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportLog(models.Model):
+    """One export of personal data (PIPL, S20): who took which records out, how many rows, and
+    whether the personal fields were masked for them. Written by `core.audit.export_logged`
+    in the same request as the export; never edited."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("导出人"),
+    )
+    what = models.CharField(_("导出内容"), max_length=40)
+    label = models.CharField(_("名称"), max_length=100)
+    fmt = models.CharField(_("格式"), max_length=10)
+    rows = models.PositiveIntegerField(_("行数"))
+    masked = models.BooleanField(_("已脱敏"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("个人信息导出记录")
+        verbose_name_plural = _("个人信息导出记录")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.label}"

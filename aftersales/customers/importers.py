@@ -91,6 +91,7 @@ class _CustomerPlan:
 
 class CustomerImporter(Importer):
     kind = "customers"
+    personal = True
     label = gettext_lazy("客户")
     columns = (
         Column("code", "客户编号", True, gettext_lazy("唯一，不能与已有客户重复")),
@@ -202,6 +203,9 @@ class CustomerImporter(Importer):
         bulk_create_with_history(contacts, Contact, default_user=actor)
         bulk_create_with_history(addresses, Address, default_user=actor)
         return len(customers)
+
+    def masks_for(self, actor: Any) -> bool:
+        return actor is not None and not roles.sees_personal_data(actor)
 
     def export_rows(self, actor: Any) -> Iterable[Sequence[Any]]:
         qs = customers_for_user(actor) if actor is not None else Customer.objects.all()

@@ -172,6 +172,7 @@ def _split_name(full: str) -> tuple[str, str]:
 
 class StaffImporter(Importer):
     kind = "staff"
+    personal = True  # names, mobile numbers and e-mail addresses of employees
     label = gettext_lazy("员工")
     columns = (
         Column("username", "用户名", True, gettext_lazy("登录名，唯一；密码由管理员在后台设置")),
