@@ -147,12 +147,24 @@ class BusinessDayAdmin(RoleModelAdmin):
         return TemplateResponse(request, "admin/core/businessday/add_year.html", context)
 
 
+class _AdminsReadOnly(RoleModelAdmin):
+    """Records the system writes (jobs, export logs): administrators read them, nobody adds,
+    edits or deletes one here."""
+
+    allow_add = allow_delete = False
+
+    def may_view(self, user: Any) -> bool:
+        return _is_admin(user)
+
+    def may_edit(self, user: Any) -> bool:
+        return False
+
+
 @admin.register(BackgroundJob)
-class BackgroundJobAdmin(RoleModelAdmin):
+class BackgroundJobAdmin(_AdminsReadOnly):
     """Administrators look here for jobs that failed or hang; the jobs themselves are started
     from the pages that need them, never from the admin."""
 
-    allow_add = allow_delete = False
     list_display = ("pk", "kind", "status", "done", "total", "created_by", "created_at", "error")
     list_filter = ("status", "kind")
     list_select_related = ("created_by",)
@@ -160,19 +172,12 @@ class BackgroundJobAdmin(RoleModelAdmin):
     ordering = ("-created_at", "-id")
     show_full_result_count = False
 
-    def may_view(self, user: Any) -> bool:
-        return _is_admin(user)
-
-    def may_edit(self, user: Any) -> bool:
-        return False
-
 
 @admin.register(ExportLog)
-class ExportLogAdmin(RoleModelAdmin):
+class ExportLogAdmin(_AdminsReadOnly):
     """Who took personal data out of the system (PIPL): administrators read it; nobody edits or
     deletes a line."""
 
-    allow_add = allow_delete = False
     list_display = ("at", "actor", "label", "fmt", "rows", "masked")
     list_filter = ("what", "masked")
     list_select_related = ("actor",)
@@ -180,9 +185,3 @@ class ExportLogAdmin(RoleModelAdmin):
     readonly_fields = [f.name for f in ExportLog._meta.fields]
     ordering = ("-at", "-id")
     date_hierarchy = "at"
-
-    def may_view(self, user: Any) -> bool:
-        return _is_admin(user)
-
-    def may_edit(self, user: Any) -> bool:
-        return False

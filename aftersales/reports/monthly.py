@@ -39,8 +39,17 @@ from aftersales.supervision.models import FeedbackForm
 from . import kpis
 from .models import GRADES, KpiMonth
 
+# The KPIs' population and feedback items, shared with selectors.py (which imports them from
+# here: this module must not import the selectors, which read the trend through it).
 CLOSED = (Status.CLOSED, Status.FOLLOWED_UP)
 FEEDBACK_ITEMS = ("timeliness", "quality", "attitude")
+
+
+def breached() -> Exists:
+    """The order has a recorded SLA breach (any target)."""
+    return Exists(SlaEvent.objects.filter(order=OuterRef("pk"), kind=SlaEvent.Kind.BREACH))
+
+
 NO_OUTLET = 0
 # How many complete months back the nightly refresh recounts: feedback forms arrive days after
 # the close, a reopen comes within the reopen window, and bulk writes may touch any of them.
@@ -84,13 +93,12 @@ def count_months(first: date, last: date, *, outlet_id: int | None = None) -> di
     if outlet_id is not None:
         orders = orders.filter(outlet_id=outlet_id)
         forms = forms.filter(order__outlet_id=outlet_id)
-    breached = Exists(SlaEvent.objects.filter(order=OuterRef("pk"), kind=SlaEvent.Kind.BREACH))
     result: dict[tuple, Counts] = defaultdict(lambda: dict.fromkeys(_FIELDS, 0))
     for row in (
         orders.annotate(m=TruncMonth("closed_at"))
         .order_by()
         .values("m", "outlet_id")
-        .annotate(closed=Count("pk"), breached=Count("pk", filter=breached))
+        .annotate(closed=Count("pk"), breached=Count("pk", filter=breached()))
     ):
         counts = result[(month_key(row["m"]), row["outlet_id"] or NO_OUTLET)]
         counts["closed"] += row["closed"]

@@ -44,15 +44,14 @@ from aftersales.network.models import Outlet, Staff
 from aftersales.network.selectors import staff_for_user
 from aftersales.parts.models import Requisition, RequisitionStatus
 from aftersales.products.models import FaultCode, ProductModel
-from aftersales.service.models import SlaEvent, Status, WorkOrder
+from aftersales.service.models import SlaEvent, WorkOrder
 from aftersales.supervision.models import FeedbackForm, SurveyInvitation
 
 from . import kpis, monthly
 from .kpis import KpiValue
 from .models import KpiSettings
+from .monthly import CLOSED, FEEDBACK_ITEMS
 
-CLOSED = (Status.CLOSED, Status.FOLLOWED_UP)
-FEEDBACK_ITEMS = ("timeliness", "quality", "attitude")
 GRADES = "ABCDE"
 
 # The cut's key on a work order; the other records reach it through their order.
@@ -180,10 +179,6 @@ def closed_orders(user: Any, period: Period) -> QuerySet[WorkOrder]:
     return scope_for(user).orders().filter(period.between("closed_at"), status__in=CLOSED)
 
 
-def _breached() -> Exists:
-    return Exists(SlaEvent.objects.filter(order=OuterRef("pk"), kind=SlaEvent.Kind.BREACH))
-
-
 FIRST_TIME_FIX = Q(visit_count__lte=1, reopen_count=0, resolved_at__isnull=False)
 REOPENED = Q(reopen_count__gte=1)
 
@@ -289,7 +284,7 @@ def _order_counts(qs: QuerySet[WorkOrder], key: str | None) -> dict[Any, dict[st
         qs,
         key,
         closed=Count("pk"),
-        breached=Count("pk", filter=_breached()),
+        breached=Count("pk", filter=monthly.breached()),
         first_time_fix=Count("pk", filter=FIRST_TIME_FIX),
         reopened=Count("pk", filter=REOPENED),
         response=Sum(_elapsed("responded_at")),
@@ -637,9 +632,9 @@ def drilldown(user: Any, period: Period, kpi: str, cuts: dict[str, str]) -> tupl
     if kind == "order":
         qs = closed_orders(user, period).filter(_cut_filter(CUTS, "", cuts))
         if kpi == "timely":
-            qs = qs.filter(~_breached())
+            qs = qs.filter(~monthly.breached())
         elif kpi == "breached":
-            qs = qs.filter(_breached())
+            qs = qs.filter(monthly.breached())
         elif kpi == "first_time_fix":
             qs = qs.filter(FIRST_TIME_FIX)
         elif kpi == "not_first_time_fix":
